@@ -1,0 +1,2 @@
+"""portproof: translation validation for HPC code ports."""
+__version__ = "0.1.0"
