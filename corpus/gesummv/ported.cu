@@ -1,0 +1,18 @@
+// EXPECT: equivalent
+// SCOPE: all-sizes
+// ARGS: --launch '<<<(n + 63) / 64, 64>>>'
+__global__ void kernel_gesummv(int n, double alpha, double beta, const double *A, const double *B, double *tmp, const double *x, double *y)
+{
+    int i = blockDim.x * blockIdx.x + threadIdx.x;
+    if (i >= n)
+        return;
+
+    double t = 0.0;
+    double s = 0.0;
+    for (int j = 0; j < n; j++) {
+        t += A[i * n + j] * x[j];
+        s += B[i * n + j] * x[j];
+    }
+    tmp[i] = t;
+    y[i] = alpha * t + beta * s;
+}

@@ -1,0 +1,18 @@
+// EXPECT: equivalent
+// SCOPE: all-sizes
+// ARGS: --launch '<<<(n + 255) / 256, 256>>>' --entry kernel_mvt=mvt_kernel
+// Both products fused into one kernel: thread i owns x1[i] and x2[i].
+__global__ void mvt_kernel(int n, double *x1, double *x2, const double *y_1, const double *y_2, const double *A)
+{
+    int i = blockIdx.x * blockDim.x + threadIdx.x;
+    if (i < n) {
+        double s1 = x1[i];
+        double s2 = x2[i];
+        for (int j = 0; j < n; j++) {
+            s1 = s1 + A[i * n + j] * y_1[j];
+            s2 = s2 + A[j * n + i] * y_2[j];
+        }
+        x1[i] = s1;
+        x2[i] = s2;
+    }
+}
