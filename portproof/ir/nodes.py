@@ -42,7 +42,7 @@ def node(cls):
 
 
 class Node:
-    mapper_method: ClassVar[str]
+    mapper_method: ClassVar[str] = "map_node"
 
     def children(self) -> tuple[tuple[str, Any], ...]:
         return tuple((f.name, getattr(self, f.name)) for f in fields(self) if f.compare)
