@@ -8,9 +8,9 @@ from hypothesis import given, strategies as st
 from portproof.diagnostics import Unsupported
 from portproof.ir.builtins import signature
 from portproof.ir.concrete import ConcreteDomain, arrays_to_numpy, run_concrete
-from portproof.ir.faults import (BarrierDivergence, DivisionByZero, ExecutionFault, InvalidShift,
-                                 OutOfBounds, Race, RankMismatch, SignedOverflow, StepLimit,
-                                 UndefinedValue)
+from portproof.ir.faults import (BadArray, BadLaunch, BarrierDivergence, DivisionByZero,
+                                 InvalidConversion, InvalidShift, OutOfBounds, Race, RankMismatch,
+                                 SignedOverflow, StepLimit, UndefinedValue)
 from portproof.ir.interpret import UNDEF, ArrayStore, run
 from portproof.ir.nodes import (ArrayArg, ArrayParam, Assign, Atomic, Barrier, Binary, Call, Cast,
                                 Const, Copy, Declare, Fill, For, Function, If, Launch, LocalArray,
@@ -151,6 +151,35 @@ def test_select_evaluates_only_the_chosen_side():
     assert run_concrete(Program((g,)), "g", {"n": 0}, {"a": np.ones(1)}).return_value == 0
 
 
+def test_nonsense_launches_and_arrays():
+    k = kernel("k", (ScalarParam("n", I32),))
+    prog = launcher(k, (1, 1, 1), (1, 1, 1), (ArrayParam("x", F32, ()),), (ArrayArg("x"),))
+    with pytest.raises(BadLaunch):
+        run_concrete(prog, "main", {}, {"x": np.zeros(1, np.float32)})
+    with pytest.raises(BadLaunch):
+        run_concrete(Program((host("f", (), Barrier()),)), "f", {}, {})
+    negative = host("f", (ScalarParam("n", I32),), LocalArray("t", F32, (V("n"),)))
+    with pytest.raises(BadArray):
+        run_concrete(Program((negative,)), "f", {"n": -1}, {})
+
+
+def test_uninitialised_index_faults_with_location():
+    f = host("f", (ArrayParam("a", I32, ()),), Declare("i", I32),
+             Store("a", (V("i"),), c(1), loc=loc(12)))
+    with pytest.raises(UndefinedValue) as e:
+        run_concrete(Program((f,)), "f", {}, {"a": np.zeros(2, np.int32)})
+    assert str(e.value) == "port.cu:12: uninitialised value: used as an index or size"
+
+
+def test_ir_imports_no_solver_and_no_parser():
+    import subprocess
+    import sys
+    code = ("import sys, portproof.ir.interpret, portproof.ir.concrete; "
+            "print(sorted({'z3', 'pycparser', 'tree_sitter'} & set(sys.modules)))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
 def test_step_limit():
     f = host("f", (), While(c(1), ()))
     with pytest.raises(StepLimit):
@@ -219,8 +248,10 @@ def test_signed_overflow_faults():
         value_of(b("+", c(2**31 - 1), c(1)))
     with pytest.raises(SignedOverflow):
         value_of(b("/", c(-2**31), c(-1)))
-    with pytest.raises(ExecutionFault):
+    with pytest.raises(InvalidConversion):
         value_of(Cast(I32, c(3e9, F64)))
+    with pytest.raises(InvalidConversion):
+        value_of(Cast(U32, c(float("nan"), F64)), U32)
 
 
 def test_math_builtins():
@@ -344,7 +375,8 @@ def test_guardless_kernel_is_out_of_bounds():
     assert "block (2, 0, 0) thread (2, 0, 0)" in str(f)
 
 
-def test_2d_kernel_matrix_multiply():
+def matmul_program():
+    """`main(n, A, B, C)` launches a 2D kernel with 4x4 blocks on a 2x2 grid: C = A B."""
     n = V("n")
     row = b("+", b("*", V("blockIdx.y"), V("blockDim.y")), V("threadIdx.y"))
     col = b("+", b("*", V("blockIdx.x"), V("blockDim.x")), V("threadIdx.x"))
@@ -359,8 +391,12 @@ def test_2d_kernel_matrix_multiply():
                     Store("C", at(V("row"), V("col")), V("acc")))))
     params = (ScalarParam("n", I32), ArrayParam("A", F32, ()), ArrayParam("B", F32, ()),
               ArrayParam("C", F32, ()))
-    prog = launcher(mm, (2, 2, 1), (4, 4, 1), params,
+    return launcher(mm, (2, 2, 1), (4, 4, 1), params,
                     (V("n"), ArrayArg("A"), ArrayArg("B"), ArrayArg("C")))
+
+
+def test_2d_kernel_matrix_multiply():
+    prog = matmul_program()
     rng = np.random.default_rng(3)
     A, B = rng.random(64, dtype=np.float32), rng.random(64, dtype=np.float32)
     start = time.perf_counter()

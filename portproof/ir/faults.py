@@ -98,8 +98,8 @@ class UndefinedValue(ExecutionFault):
     kind = "uninitialised value"
 
     def __init__(self, loc: Optional[SourceLoc] = None, thread: Optional[ThreadCoord] = None,
-                 use: str = "used"):
-        super().__init__(f"uninitialised value {use}", loc, thread)
+                 use: str = "as a value"):
+        super().__init__(f"used {use}", loc, thread)
 
 
 class DivisionByZero(ExecutionFault):

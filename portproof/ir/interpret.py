@@ -4,75 +4,21 @@ from __future__ import annotations
 import itertools
 import math
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator, Mapping, Optional, Protocol
+from typing import Any, Callable, ClassVar, Iterator, Mapping, Optional
 
 from portproof.diagnostics import Unsupported
 from portproof.ir import nodes as n
-from portproof.ir.builtins import signature
+from portproof.ir.evaluate import UNDEF, ArrayStore, Domain, Evaluator, Frame, conditional
 from portproof.ir.faults import (Access, BadArray, BadLaunch, ExecutionFault, OutOfBounds, Race,
-                                 RankMismatch, StepLimit, ThreadCoord, UndefinedValue)
-from portproof.ir.mapper import Mapper
+                                 StepLimit, ThreadCoord)
 from portproof.ir.parallel import Block, RaceLog, run_block
-from portproof.ir.typeof import binary_types, expr_type, unary_types
-from portproof.ir.types import I32, U32, U64, ScalarType, arithmetic_result, promote
+from portproof.ir.types import I32, U32, U64, ScalarType, promote
 
-
-class _Undef:
-    def __repr__(self) -> str:
-        return "UNDEF"
-
-
-UNDEF: Any = _Undef()
-"""The value of an uninitialised scalar or element; operations on it give UNDEF again."""
+__all__ = ["UNDEF", "ArrayStore", "Domain", "Outcome", "run"]
 
 _MISSING = object()
 _ATOMIC_OPS = {"add": "+", "sub": "-", "and": "&", "or": "|", "xor": "^"}
 _UNSIGNED = {32: U32, 64: U64}
-_HANDLERS: dict[type, Callable[..., Any]] = {}
-
-
-class Domain(Protocol):
-    """The values a run computes with. Operands arrive already converted to `operand_type`."""
-
-    def constant(self, value: int | float, type: ScalarType) -> Any: ...
-
-    def unary(self, op: str, x: Any, type: ScalarType) -> Any:
-        """`-x`, `~x` (result of `type`) or `!x` (result int)."""
-
-    def binary(self, op: str, x: Any, y: Any, operand_type: ScalarType,
-               result_type: ScalarType) -> Any: ...
-
-    def cast(self, x: Any, src: ScalarType, dst: ScalarType) -> Any: ...
-
-    def call(self, name: str, args: tuple[Any, ...], arg_types: tuple[ScalarType, ...],
-             result_type: ScalarType) -> Any: ...
-
-    def select(self, cond: Any, a: Any, b: Any, type: ScalarType) -> Any:
-        """`cond ? a : b`, where `cond` is any scalar (true when nonzero)."""
-
-    def truth(self, x: Any) -> Optional[bool]:
-        """Whether `x` is nonzero; None when that is not known (a symbolic value)."""
-
-    def index(self, x: Any) -> int:
-        """`x` as a Python int; raises Unsupported("data-dependent index") when not concrete."""
-
-    def from_bytes(self, byte: int, type: ScalarType) -> Any:
-        """The value whose every byte is `byte` (cudaMemset)."""
-
-
-class ArrayStore:
-    """An array's element type, shape and values (flat, row-major; UNDEF where never written)."""
-    __slots__ = ("type", "shape", "values", "space")
-
-    def __init__(self, type: ScalarType, shape: tuple[int, ...], values: list,
-                 space: str = "global"):
-        self.type = type
-        self.shape = shape
-        self.values = values
-        self.space = space
-
-    def __repr__(self) -> str:
-        return f"ArrayStore({self.type}, {self.shape}, {self.values!r})"
 
 
 @dataclass
@@ -87,23 +33,6 @@ class _Return(Exception):
         self.value = value
 
 
-class _Frame:
-    """One thread's state: scalars, their types, the arrays it sees, and where it is."""
-    __slots__ = ("env", "types", "arrays", "scopes", "coord", "tid", "block", "races", "loc")
-
-    def __init__(self, env: dict, types: dict, arrays: dict, coord: Optional[ThreadCoord] = None,
-                 tid: int = 0, block: Optional[Block] = None, races: Optional[RaceLog] = None):
-        self.env = env
-        self.types = types
-        self.arrays = arrays
-        self.scopes: list[list] = []
-        self.coord = coord
-        self.tid = tid
-        self.block = block
-        self.races = races
-        self.loc: Optional[n.SourceLoc] = None
-
-
 def run(program: n.Program, entry: str, scalars: Mapping[str, Any],
         arrays: Mapping[str, ArrayStore], *, domain: Domain, max_steps: int = 2_000_000,
         check_races: bool = True) -> Outcome:
@@ -115,31 +44,18 @@ def run(program: n.Program, entry: str, scalars: Mapping[str, Any],
     return _Interpreter(program, domain, max_steps, check_races).run(entry, scalars, arrays)
 
 
-class _Interpreter(Mapper):
+class _Interpreter(Evaluator):
+    _handlers: ClassVar[dict[type, Callable[..., Any]]] = {}
+
     def __init__(self, program: n.Program, domain: Domain, max_steps: int, check_races: bool):
+        super().__init__(domain)
         self.program = program
-        self.domain = domain
         self.max_steps = max_steps
         self.check_races = check_races
         self.steps = 0
-        self.symbolic = 0  # depth of data-dependent branches being executed
         self.globals: dict[str, Any] = {}
-        self.consts: dict[Any, Any] = {}
 
-    def __call__(self, node: Any, st: _Frame) -> Any:
-        """Mapper dispatch, memoised per node class (this is the interpreter's inner loop)."""
-        handler = _HANDLERS.get(node.__class__)
-        if handler is None:
-            for cls in node.__class__.__mro__:
-                handler = getattr(_Interpreter, getattr(cls, "mapper_method", ""), None)
-                if handler is not None:
-                    break
-            else:
-                return self.map_foreign(node, st)
-            _HANDLERS[node.__class__] = handler
-        return handler(self, node, st)
-
-    # ---- entry, scopes, helpers ----------------------------------------------------------
+    # ---- entry, scopes, helpers -------------------------------------------------------------
 
     def run(self, entry: str, scalars: Mapping[str, Any],
             arrays: Mapping[str, ArrayStore]) -> Outcome:
@@ -148,7 +64,7 @@ class _Interpreter(Mapper):
             raise ValueError(f"{entry} is a kernel; run a host function that launches it")
         names = {p.name for p in fn.params}
         self.globals = {k: v for k, v in scalars.items() if k not in names}
-        st = _Frame(dict(self.globals), {k: I32 for k in self.globals}, {})
+        st = Frame(dict(self.globals), {k: I32 for k in self.globals}, {})
         for p in fn.params:
             if isinstance(p, n.ScalarParam):
                 if p.name not in scalars:
@@ -168,7 +84,7 @@ class _Interpreter(Mapper):
         params = {p.name: st.arrays[p.name] for p in fn.params if isinstance(p, n.ArrayParam)}
         return Outcome(params, result, self.steps)
 
-    def _block(self, stmts: tuple[n.Stmt, ...], st: _Frame) -> Iterator[n.Barrier]:
+    def _block(self, stmts: tuple[n.Stmt, ...], st: Frame) -> Iterator[n.Barrier]:
         """Run statements in a new scope; yields at each barrier reached."""
         st.scopes.append([])
         for s in stmts:
@@ -186,7 +102,7 @@ class _Interpreter(Mapper):
                 raise
         self._close_scope(st)
 
-    def _run_to_end(self, stmts: tuple[n.Stmt, ...], st: _Frame, no_barrier: str) -> None:
+    def _run_to_end(self, stmts: tuple[n.Stmt, ...], st: Frame, no_barrier: str) -> None:
         for barrier in self._block(stmts, st):
             raise Unsupported(no_barrier, barrier.loc)
 
@@ -195,64 +111,18 @@ class _Interpreter(Mapper):
         if self.steps > self.max_steps:
             raise StepLimit(self.max_steps)
 
-    def _bind(self, st: _Frame, table: dict, name: str, value: Any) -> None:
+    def _bind(self, st: Frame, table: dict, name: str, value: Any) -> None:
         st.scopes[-1].append((table, name, table.get(name, _MISSING)))
         table[name] = value
 
-    def _close_scope(self, st: _Frame) -> None:
+    def _close_scope(self, st: Frame) -> None:
         for table, name, old in reversed(st.scopes.pop()):
             if old is _MISSING:
                 del table[name]
             else:
                 table[name] = old
 
-    def _const(self, value: int | float, type: ScalarType) -> Any:
-        key = (value, type)
-        v = self.consts.get(key)
-        if v is None:
-            v = self.consts[key] = self.domain.constant(value, type)
-        return v
-
-    def _cast(self, v: Any, src: ScalarType, dst: ScalarType) -> Any:
-        if v is UNDEF or src is dst or src == dst:
-            return v
-        return self.domain.cast(v, src, dst)
-
-    def _truth(self, v: Any, use: str) -> Optional[bool]:
-        if v is UNDEF:
-            raise UndefinedValue(use=use)
-        return self.domain.truth(v)
-
-    def _index(self, e: n.Expr, st: _Frame) -> int:
-        v, _ = self(e, st)
-        if v is UNDEF:
-            raise UndefinedValue(use="as an index or size")
-        return self.domain.index(v)
-
-    def _array(self, name: str, st: _Frame) -> ArrayStore:
-        try:
-            return st.arrays[name]
-        except KeyError:
-            raise Unsupported(f"unknown array {name}", st.loc) from None
-
-    def _flat(self, name: str, store: ArrayStore, index: tuple[n.Expr, ...], st: _Frame) -> int:
-        idx = tuple(self._index(i, st) for i in index)
-        shape = store.shape
-        if len(idx) != len(shape):
-            raise RankMismatch(name, idx, shape)
-        flat = 0
-        for i, extent in zip(idx, shape):
-            if not 0 <= i < extent:
-                raise OutOfBounds(name, idx, shape)
-            flat = flat * extent + i
-        return flat
-
-    def _record(self, st: _Frame, name: str, store: ArrayStore, flat: int, kind: str) -> None:
-        if st.races is not None and store.space != "local":
-            st.races.record(name, store.values, flat, kind, st.tid, st.block, st.coord, st.loc,
-                            self.symbolic > 0)
-
-    def _bind_array(self, p: n.ArrayParam, store: ArrayStore, st: _Frame) -> ArrayStore:
+    def _bind_array(self, p: n.ArrayParam, store: ArrayStore, st: Frame) -> ArrayStore:
         """The store a parameter sees: the array passed, viewed with the declared extents."""
         if store.type != p.type:
             raise BadLaunch(f"{store.type} array passed for {p.type} parameter {p.name}")
@@ -265,107 +135,9 @@ class _Interpreter(Mapper):
             raise BadArray(f"{len(store.values)} elements passed for {p.name} of shape {shape}")
         return ArrayStore(store.type, shape, store.values, store.space)
 
-    def _guarded(self, e: n.Expr, st: _Frame) -> tuple[Any, ScalarType]:
-        """Evaluate `e` where it runs only under a data-dependent condition."""
-        self.symbolic += 1
-        try:
-            return self(e, st)
-        except ExecutionFault as f:
-            raise _conditional(f) from f
-        finally:
-            self.symbolic -= 1
-
-    # ---- expressions: each returns (value, C type) -----------------------------------------
-
-    def map_const(self, e: n.Const, st: _Frame) -> tuple[Any, ScalarType]:
-        v = self.consts.get(id(e))
-        if v is None:
-            v = self.consts[id(e)] = self.domain.constant(e.value, e.type)
-        return v, e.type
-
-    def map_var(self, e: n.Var, st: _Frame) -> tuple[Any, ScalarType]:
-        try:
-            return st.env[e.name], st.types[e.name]
-        except KeyError:
-            raise Unsupported(f"unknown variable {e.name}", st.loc) from None
-
-    def map_load(self, e: n.Load, st: _Frame) -> tuple[Any, ScalarType]:
-        store = self._array(e.array, st)
-        flat = self._flat(e.array, store, e.index, st)
-        self._record(st, e.array, store, flat, "read")
-        return store.values[flat], store.type
-
-    def map_unary(self, e: n.Unary, st: _Frame) -> tuple[Any, ScalarType]:
-        v, t = self(e.operand, st)
-        operand_type, result_type = unary_types(e.op, t)
-        if v is UNDEF:
-            return UNDEF, result_type
-        return self.domain.unary(e.op, self._cast(v, t, operand_type), operand_type), result_type
-
-    def map_binary(self, e: n.Binary, st: _Frame) -> tuple[Any, ScalarType]:
-        if e.op in ("&&", "||"):
-            return self._logical(e, st)
-        x, tx = self(e.left, st)
-        y, ty = self(e.right, st)
-        return self._arith(e.op, x, tx, y, ty)
-
-    def _arith(self, op: str, x: Any, tx: ScalarType, y: Any,
-               ty: ScalarType) -> tuple[Any, ScalarType]:
-        operand_type, result_type = binary_types(op, tx, ty)
-        if x is UNDEF or y is UNDEF:
-            return UNDEF, result_type
-        x, y = self._cast(x, tx, operand_type), self._cast(y, ty, operand_type)
-        return self.domain.binary(op, x, y, operand_type, result_type), result_type
-
-    def _logical(self, e: n.Binary, st: _Frame) -> tuple[Any, ScalarType]:
-        x, tx = self(e.left, st)
-        if x is UNDEF:
-            return UNDEF, I32
-        t = self.domain.truth(x)
-        if t is not None and t == (e.op == "||"):
-            return self._const(int(t), I32), I32
-        y, ty = self(e.right, st) if t is not None else self._guarded(e.right, st)
-        return self._arith(e.op, x, tx, y, ty)
-
-    def map_select(self, e: n.Select, st: _Frame) -> tuple[Any, ScalarType]:
-        c, _ = self(e.cond, st)
-        if c is UNDEF:
-            return UNDEF, self._type(e, st)
-        t = self.domain.truth(c)
-        if t is not None:
-            chosen, other = (e.if_true, e.if_false) if t else (e.if_false, e.if_true)
-            v, tv = self(chosen, st)
-            result_type = arithmetic_result(tv, self._type(other, st))
-            return self._cast(v, tv, result_type), result_type
-        a, ta = self._guarded(e.if_true, st)
-        b, tb = self._guarded(e.if_false, st)
-        result_type = arithmetic_result(ta, tb)
-        if a is UNDEF or b is UNDEF:
-            return UNDEF, result_type
-        a, b = self._cast(a, ta, result_type), self._cast(b, tb, result_type)
-        return self.domain.select(c, a, b, result_type), result_type
-
-    def _type(self, e: n.Expr, st: _Frame) -> ScalarType:
-        try:
-            return expr_type(e, st.types.__getitem__, lambda a: st.arrays[a].type)
-        except KeyError as k:
-            raise Unsupported(f"unknown name {k.args[0]}", st.loc) from None
-
-    def map_cast(self, e: n.Cast, st: _Frame) -> tuple[Any, ScalarType]:
-        v, t = self(e.operand, st)
-        return self._cast(v, t, e.type), e.type
-
-    def map_call(self, e: n.Call, st: _Frame) -> tuple[Any, ScalarType]:
-        args = [self(a, st) for a in e.args]
-        params, result_type = signature(e.function, tuple(t for _, t in args))
-        if any(v is UNDEF for v, _ in args):
-            return UNDEF, result_type
-        values = tuple(self._cast(v, t, p) for (v, t), p in zip(args, params))
-        return self.domain.call(e.function, values, params, result_type), result_type
-
     # ---- statements: leaves return None, statements holding statements a generator -------
 
-    def map_declare(self, s: n.Declare, st: _Frame) -> None:
+    def map_declare(self, s: n.Declare, st: Frame) -> None:
         v = UNDEF
         if s.init is not None:
             v, t = self(s.init, st)
@@ -373,21 +145,21 @@ class _Interpreter(Mapper):
         self._bind(st, st.env, s.name, v)
         self._bind(st, st.types, s.name, s.type)
 
-    def map_assign(self, s: n.Assign, st: _Frame) -> None:
+    def map_assign(self, s: n.Assign, st: Frame) -> None:
         target = st.types.get(s.name)
         if target is None:
             raise Unsupported(f"assignment to unknown variable {s.name}", s.loc)
         v, t = self(s.value, st)
         st.env[s.name] = self._cast(v, t, target)
 
-    def map_store(self, s: n.Store, st: _Frame) -> None:
+    def map_store(self, s: n.Store, st: Frame) -> None:
         store = self._array(s.array, st)
         flat = self._flat(s.array, store, s.index, st)
         v, t = self(s.value, st)
         self._record(st, s.array, store, flat, "write")
         store.values[flat] = self._cast(v, t, store.type)
 
-    def map_if(self, s: n.If, st: _Frame) -> Iterator[n.Barrier]:
+    def map_if(self, s: n.If, st: Frame) -> Iterator[n.Barrier]:
         c, _ = self(s.cond, st)
         t = self._truth(c, "as a branch condition")
         if t is None:
@@ -397,7 +169,7 @@ class _Interpreter(Mapper):
         elif not t and s.orelse:
             yield from self._block(s.orelse, st)
 
-    def _fork(self, cond: Any, s: n.If, st: _Frame) -> None:
+    def _fork(self, cond: Any, s: n.If, st: Frame) -> None:
         """Run both branches of a data-dependent `if` and merge the states with `select`."""
         stores = {id(a.values): a for a in st.arrays.values()}
         before = {k: a.values[:] for k, a in stores.items()}
@@ -414,7 +186,7 @@ class _Interpreter(Mapper):
             st.env.update(env_before)
             self._run_to_end(s.orelse, st, why)
         except ExecutionFault as f:
-            raise _conditional(f) from f
+            raise conditional(f) from f
         finally:
             self.symbolic -= 1
         for k, a in stores.items():
@@ -429,7 +201,7 @@ class _Interpreter(Mapper):
     def _merge(self, cond: Any, a: Any, b: Any, type: ScalarType) -> Any:
         return UNDEF if a is UNDEF or b is UNDEF else self.domain.select(cond, a, b, type)
 
-    def _loop_test(self, cond: n.Expr, st: _Frame, loc: Optional[n.SourceLoc]) -> bool:
+    def _loop_test(self, cond: n.Expr, st: Frame, loc: Optional[n.SourceLoc]) -> bool:
         self._tick()
         st.loc = loc
         c, _ = self(cond, st)
@@ -438,7 +210,7 @@ class _Interpreter(Mapper):
             raise Unsupported("data-dependent loop bound", loc)
         return t
 
-    def map_for(self, s: n.For, st: _Frame) -> Iterator[n.Barrier]:
+    def map_for(self, s: n.For, st: Frame) -> Iterator[n.Barrier]:
         start, t = self(s.start, st)
         st.scopes.append([])
         self._bind(st, st.env, s.var, self._cast(start, t, s.type))
@@ -450,23 +222,23 @@ class _Interpreter(Mapper):
             st.env[s.var] = self._cast(v, tv, s.type)
         self._close_scope(st)
 
-    def map_while(self, s: n.While, st: _Frame) -> Iterator[n.Barrier]:
+    def map_while(self, s: n.While, st: Frame) -> Iterator[n.Barrier]:
         while self._loop_test(s.cond, st, s.loc):
             yield from self._block(s.body, st)
 
-    def map_return(self, s: n.Return, st: _Frame) -> None:
+    def map_return(self, s: n.Return, st: Frame) -> None:
         if self.symbolic:
             raise Unsupported("return under a data-dependent condition", s.loc)
         raise _Return(None if s.value is None else self(s.value, st))
 
-    def map_barrier(self, s: n.Barrier, st: _Frame) -> Iterator[n.Barrier]:
+    def map_barrier(self, s: n.Barrier, st: Frame) -> Iterator[n.Barrier]:
         if st.block is None:
             raise BadLaunch("barrier outside a kernel")
         if self.symbolic:
             raise Unsupported("barrier under a data-dependent condition", s.loc)
         yield s
 
-    def map_local_array(self, s: n.LocalArray, st: _Frame) -> None:
+    def map_local_array(self, s: n.LocalArray, st: Frame) -> None:
         if s.space != "shared":
             store = self._allocate(s, st, None)
         elif st.block is None or st.coord is None or st.coord.block is None:
@@ -477,7 +249,7 @@ class _Interpreter(Mapper):
                 store = st.block.shared[s.name] = self._allocate(s, st, st.block.shared_bytes)
         self._bind(st, st.arrays, s.name, store)
 
-    def _allocate(self, s: n.LocalArray, st: _Frame, dynamic_bytes: Optional[int]) -> ArrayStore:
+    def _allocate(self, s: n.LocalArray, st: Frame, dynamic_bytes: Optional[int]) -> ArrayStore:
         if s.extents:
             shape = tuple(self._index(x, st) for x in s.extents)
         elif dynamic_bytes is not None:  # extern __shared__ T s[]: sized by the launch
@@ -492,7 +264,7 @@ class _Interpreter(Mapper):
         if not 0 <= count <= len(store.values):
             raise OutOfBounds(name, (count - 1,), (len(store.values),))
 
-    def map_copy(self, s: n.Copy, st: _Frame) -> None:
+    def map_copy(self, s: n.Copy, st: Frame) -> None:
         dst, src = self._array(s.dst, st), self._array(s.src, st)
         if dst.type != src.type:
             raise Unsupported(f"copy from {src.type} {s.src} to {dst.type} {s.dst}", s.loc)
@@ -504,7 +276,7 @@ class _Interpreter(Mapper):
             self._record(st, s.dst, dst, k, "write")
         dst.values[:count] = src.values[:count]
 
-    def map_fill(self, s: n.Fill, st: _Frame) -> None:
+    def map_fill(self, s: n.Fill, st: Frame) -> None:
         store = self._array(s.array, st)
         byte = self._index(s.byte, st) & 0xFF
         count = self._index(s.count, st)
@@ -515,7 +287,7 @@ class _Interpreter(Mapper):
         value = d.constant(0, store.type) if byte == 0 else d.from_bytes(byte, store.type)
         store.values[:count] = [value] * count
 
-    def map_atomic(self, s: n.Atomic, st: _Frame) -> None:
+    def map_atomic(self, s: n.Atomic, st: Frame) -> None:
         store = self._array(s.array, st)
         flat = self._flat(s.array, store, s.index, st)
         v, t = self(s.value, st)
@@ -546,7 +318,7 @@ class _Interpreter(Mapper):
 
     # ---- parallel regions ------------------------------------------------------------------
 
-    def map_launch(self, s: n.Launch, st: _Frame) -> None:
+    def map_launch(self, s: n.Launch, st: Frame) -> None:
         if st.block is not None:
             raise Unsupported("launch inside a parallel region", s.loc)
         kernel = self._kernel(s.kernel, s.loc)
@@ -556,7 +328,7 @@ class _Interpreter(Mapper):
         if len(s.args) != len(kernel.params):
             raise BadLaunch(f"{kernel.name} takes {len(kernel.params)} arguments, "
                             f"{len(s.args)} given")
-        frame = _Frame(dict(self.globals), {k: I32 for k in self.globals}, {})
+        frame = Frame(dict(self.globals), {k: I32 for k in self.globals}, {})
         passed = []
         for p, a in zip(kernel.params, s.args):
             if isinstance(p, n.ArrayParam):
@@ -585,7 +357,7 @@ class _Interpreter(Mapper):
         return kernel
 
     def _launch(self, kernel: n.Function, grid: tuple[int, ...], block: tuple[int, ...],
-                shared_bytes: int, frame: _Frame) -> None:
+                shared_bytes: int, frame: Frame) -> None:
         races = RaceLog() if self.check_races else None
         u = lambda i: self._const(i, U32)  # noqa: E731
         dims = {"warpSize": self._const(32, I32)}
@@ -604,18 +376,18 @@ class _Interpreter(Mapper):
                 env = dict(block_env)
                 env.update({"threadIdx.x": u(tx), "threadIdx.y": u(ty), "threadIdx.z": u(tz)})
                 coord = ThreadCoord((bx, by, bz), (tx, ty, tz))
-                thread = _Frame(env, dict(types), dict(frame.arrays), coord, tid, blk, races)
+                thread = Frame(env, dict(types), dict(frame.arrays), coord, tid, blk, races)
                 threads.append((coord, self._thread(kernel, thread)))
                 tid += 1
             run_block(threads, blk)
 
-    def _thread(self, kernel: n.Function, st: _Frame) -> Iterator[n.Barrier]:
+    def _thread(self, kernel: n.Function, st: Frame) -> Iterator[n.Barrier]:
         try:
             yield from self._block(kernel.body, st)
         except _Return:
             pass
 
-    def map_parallel_for(self, s: n.ParallelFor, st: _Frame) -> None:
+    def map_parallel_for(self, s: n.ParallelFor, st: Frame) -> None:
         if st.block is not None:
             raise Unsupported("nested parallel region", s.loc)
         names = tuple(a.var for a in s.axes)
@@ -627,10 +399,14 @@ class _Interpreter(Mapper):
         written: dict[str, tuple[ThreadCoord, Any]] = {}
         for tid, point in enumerate(itertools.product(*(range(k) for k in sizes))):
             coord = ThreadCoord(None, point, names)
-            frame = _Frame(dict(st.env), dict(st.types), dict(st.arrays), coord, tid, region, races)
+            frame = Frame(dict(st.env), dict(st.types), dict(st.arrays), coord, tid, region, races)
             for name, value, t in zip(names, point, types):
                 frame.env[name], frame.types[name] = self._const(value, t), t
-            self._run_to_end(s.body, frame, "barrier inside a ParallelFor")
+            try:
+                self._run_to_end(s.body, frame, "barrier inside a ParallelFor")
+            except _Return:
+                if shared:
+                    raise Unsupported("return inside a parallel loop", s.loc) from None
             for name, old in st.env.items() if shared else ():
                 new = frame.env[name]
                 if new is not old and name not in names:
@@ -640,10 +416,3 @@ class _Interpreter(Mapper):
                     written[name] = (coord, new)
         for name, (_, value) in written.items():
             st.env[name] = value
-
-
-def _conditional(f: ExecutionFault) -> Exception:
-    """A fault met on a path that runs only under a data-dependent condition may be infeasible."""
-    if isinstance(f, StepLimit):
-        return f
-    return Unsupported(f"{f.kind} under a data-dependent condition: {f.detail}", f.loc)

@@ -41,12 +41,15 @@ class RaceLog:
     def __init__(self) -> None:
         # (id of the values list, flat index) -> (reads, writes), each keyed by (tid, epoch, atomic)
         self.cells: dict[tuple[int, int], tuple[dict, dict]] = {}
+        # the lists themselves, so that no id is reused while the log lives (per-block arrays)
+        self.alive: dict[int, list] = {}
 
     def record(self, array: str, values: list, flat: int, kind: str, tid: int, block: Block,
                coord: ThreadCoord, loc: Optional[SourceLoc], conditional: bool) -> None:
         cell = self.cells.get((id(values), flat))
         if cell is None:
             cell = self.cells[(id(values), flat)] = ({}, {})
+            self.alive[id(values)] = values
         reads, writes = cell
         atomic = kind == "atomic"
         epoch = block.epoch
