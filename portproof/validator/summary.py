@@ -1,0 +1,458 @@
+"""Symbolic summaries of a normalized function: per top-level phase, every array write as a term
+over loop variables, with the scalar folds (accumulators) of sequential loops already closed."""
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from typing import Optional
+
+import sympy as sp
+
+from portproof.ir.mapper import Mapper, walk
+from portproof.ir.nodes import (
+    ArrayParam, Assign, Atomic, Barrier, Binary, Call, Cast, Const, Copy, Declare, Fill, For, Function, If,
+    Load, LocalArray, ParallelFor, Return, ScalarParam, Select, SourceLoc, Store, Unary, Var, While,
+)
+from portproof.ir.types import ScalarType
+from portproof.validator.symbolic import (
+    as_value, c_div, c_mod, const, int_symbol, ite, pull_out, read_fn, real_symbol, sigma, truth,
+)
+from portproof.validator.typing import canonical_math, type_of
+
+
+class NotProvable(Exception):
+    """The all-sizes prover cannot handle this program; carries the construct and its location."""
+
+    def __init__(self, reason: str, loc: Optional[SourceLoc] = None):
+        super().__init__(f"{loc}: {reason}" if loc else reason)
+        self.reason = reason
+        self.loc = loc
+
+
+@dataclass(frozen=True, eq=False)
+class Loop:
+    """One enclosing iteration dimension: var takes lo, lo+step, ... below hi (compared by identity)."""
+    var: sp.Symbol
+    lo: sp.Expr
+    hi: sp.Expr
+    step: sp.Expr
+    parallel: bool
+    loc: Optional[SourceLoc] = None
+
+    def range_facts(self) -> tuple:
+        facts = (sp.Ge(self.var, self.lo), sp.Lt(self.var, self.hi))
+        if self.step != 1:
+            facts += (sp.Eq(sp.Mod(self.var - self.lo, self.step), 0),)
+        return facts
+
+    def subs(self, mapping: dict) -> "Loop":
+        return Loop(self.var, self.lo.xreplace(mapping), self.hi.xreplace(mapping),
+                    self.step.xreplace(mapping), self.parallel, self.loc)
+
+
+@dataclass(frozen=True)
+class Write:
+    array: str
+    index: sp.Expr
+    value: sp.Expr
+    cond: sp.Basic
+    loops: tuple[Loop, ...]
+    loc: Optional[SourceLoc]
+
+
+@dataclass(frozen=True)
+class Access:
+    """A read or write, kept for the bounds check."""
+    array: str
+    index: sp.Expr
+    cond: sp.Basic
+    loops: tuple[Loop, ...]
+    loc: Optional[SourceLoc]
+
+
+@dataclass
+class Phase:
+    writes: list[Write] = field(default_factory=list)
+    accesses: list[Access] = field(default_factory=list)
+    written: frozenset = frozenset()
+
+
+@dataclass
+class Summary:
+    phases: list[Phase]
+    arrays: dict[str, ScalarType]           # element type of every array
+    extents: dict[str, sp.Expr]             # flat extent of every array
+    initial: dict[str, str]                 # "in" for parameters, "undef" for allocated arrays
+    declared_at: dict[str, int]             # phase of an allocation
+    return_value: Optional[sp.Expr]
+    tainted: frozenset                      # symbols standing for values the prover could not close
+
+
+_counter = itertools.count()
+
+
+def _fresh(name: str, integer: bool) -> sp.Symbol:
+    n = f"{name}#{next(_counter)}"
+    return int_symbol(n) if integer else real_symbol(n)
+
+
+def param_symbol(p: ScalarParam) -> sp.Symbol:
+    return int_symbol(p.name, nonnegative=True) if p.type.is_integer else real_symbol(p.name)
+
+
+class Summarizer(Mapper):
+    """Walks statements, evaluating scalars to terms and recording writes and accesses."""
+
+    def __init__(self, fn: Function, extents: dict[str, sp.Expr], macros: dict[str, sp.Symbol]):
+        self.fn = fn
+        self.env: dict[str, sp.Expr] = dict(macros)
+        self.types: dict[str, ScalarType] = {}
+        self.arrays: dict[str, ScalarType] = {}
+        self.extents = dict(extents)
+        self.initial: dict[str, str] = {}
+        self.declared_at: dict[str, int] = {}
+        self.tainted: set[sp.Symbol] = set()
+        self.cond: sp.Basic = sp.true
+        self.loops: list[Loop] = []
+        self.buffer: dict[tuple[str, sp.Expr], sp.Expr] = {}
+        self.phase_index = 0
+        self.phase = Phase()
+        self.return_value: Optional[sp.Expr] = None
+        for p in fn.params:
+            if isinstance(p, ScalarParam):
+                self.env[p.name] = param_symbol(p)
+                self.types[p.name] = p.type
+            else:
+                self.arrays[p.name] = p.type
+                self.initial[p.name] = "in"
+
+    # ---- driver ---------------------------------------------------------------------------
+    def summarize(self) -> Summary:
+        phases = []
+        for k, stmt in enumerate(self.fn.body):
+            self.phase_index = k
+            self.phase = Phase(written=frozenset(_written_arrays(stmt)))
+            self.buffer = {}
+            self(stmt)
+            phases.append(self.phase)
+        return Summary(phases, self.arrays, self.extents, self.initial, self.declared_at,
+                       self.return_value, frozenset(self.tainted))
+
+    # ---- expressions ----------------------------------------------------------------------
+    def ty(self, e) -> ScalarType:
+        return type_of(e, self.types, self.arrays)
+
+    def ev(self, e) -> sp.Expr:
+        return _Eval(self)(e)
+
+    def cond_of(self, e) -> sp.Basic:
+        return _Eval(self).cond(e)
+
+    def read(self, array: str, index: sp.Expr, loc) -> sp.Expr:
+        if array not in self.arrays:
+            raise NotProvable(f"read of unknown array '{array}'", loc)
+        index = sp.expand(index)
+        self.phase.accesses.append(Access(array, index, self.cond, tuple(self.loops), loc))
+        integer = self.arrays[array].is_integer
+        if array in self.phase.written:
+            if (array, index) in self.buffer:
+                return self.buffer[(array, index)]
+            return read_fn("own", array, integer)(index)
+        return read_fn(f"at{self.phase_index}", array, integer)(index)
+
+    def convert(self, value: sp.Expr, src: ScalarType, dst: ScalarType) -> sp.Expr:
+        if dst.is_integer and src.is_float:
+            return sp.Function("trunc")(value)
+        return value
+
+    # ---- statements -----------------------------------------------------------------------
+    def map_declare(self, s: Declare) -> None:
+        self.types[s.name] = s.type
+        if s.init is None:
+            self.env[s.name] = _fresh(f"uninit:{s.name}", s.type.is_integer)
+        else:
+            self.env[s.name] = self.convert(self.ev(s.init), self.ty(s.init), s.type)
+
+    def map_assign(self, s: Assign) -> None:
+        if s.name not in self.types:
+            raise NotProvable(f"assignment to undeclared '{s.name}'", s.loc)
+        self.env[s.name] = self.convert(self.ev(s.value), self.ty(s.value), self.types[s.name])
+
+    def map_store(self, s: Store) -> None:
+        if len(s.index) != 1:
+            raise NotProvable("multi-dimensional store after flattening", s.loc)
+        index = sp.expand(self.ev(s.index[0]))
+        value = self.convert(self.ev(s.value), self.ty(s.value), self.arrays[s.array])
+        self.phase.writes.append(Write(s.array, index, value, self.cond, tuple(self.loops), s.loc))
+        self.phase.accesses.append(Access(s.array, index, self.cond, tuple(self.loops), s.loc))
+        self.buffer[(s.array, index)] = value
+
+    def map_if(self, s: If) -> None:
+        c = self.cond_of(s.cond)
+        outer_cond, env = self.cond, dict(self.env)
+        self.cond = sp.And(outer_cond, c)
+        self.block(s.then)
+        then_env = self.env
+        self.env, self.cond = dict(env), sp.And(outer_cond, sp.Not(c))
+        self.block(s.orelse)
+        else_env = self.env
+        self.env = {k: ite(c, then_env[k], else_env[k]) if k in then_env and k in else_env else env.get(k)
+                    for k in env}
+        self.cond = outer_cond
+        self.buffer = {}
+
+    def block(self, stmts) -> None:
+        saved_types = dict(self.types)
+        for st in stmts:
+            self(st)
+        scoped = set(self.types) - set(saved_types)
+        self.env = {k: v for k, v in self.env.items() if k not in scoped}
+        self.types = saved_types
+
+    def map_for(self, s: For) -> None:
+        lo, hi, step = self.loop_range(s)
+        k = _fresh(s.var, True)
+        loop = Loop(k, lo, hi, step, False, s.loc)
+        carried = sorted(_assigned_scalars(s.body) & set(self.env))
+        accs = {name: _fresh(f"acc:{name}", self.types[name].is_integer) for name in carried}
+        before, types_before = dict(self.env), dict(self.types)
+        self.env.update(accs)
+        self.env[s.var] = k
+        self.types[s.var] = s.type
+        self.loops.append(loop)
+        self.buffer = {}
+        first = len(self.phase.writes)
+        self.block(s.body)
+        self.loops.pop()
+        after = self.env
+        self.env = {n: v for n, v in before.items()}
+        acc_set = set(accs.values())
+        for w in self.phase.writes[first:]:
+            if _mentions(w.value, acc_set) or _mentions(w.index, acc_set) or _mentions(w.cond, acc_set):
+                raise NotProvable(f"a write inside the loop over '{s.var}' depends on a value carried "
+                                  f"from earlier iterations", w.loc)
+        for name, acc in accs.items():
+            self.env[name] = self.close_fold(name, acc, after[name], before[name], loop, acc_set)
+        self.types = types_before
+        self.buffer = {}
+
+    def close_fold(self, name, acc, new, old, loop: Loop, accs: set) -> sp.Expr:
+        """The value of a scalar after a loop whose body maps it from `acc` to `new`."""
+        new = pull_out(new, acc)
+        if new == acc:
+            return old
+        delta = sp.expand(new - acc)
+        if not _mentions(delta, accs):
+            return old + loop_sum(loop, delta)
+        if not _mentions(new, accs):
+            last = loop.lo + loop.step * (trip_count(loop) - 1)
+            return ite(sp.Gt(trip_count(loop), 0), new.xreplace({loop.var: last}), old)
+        t = _fresh(f"carried:{name}", acc.is_integer)
+        self.tainted.add(t)
+        return t
+
+    def loop_range(self, s: For) -> tuple[sp.Expr, sp.Expr, sp.Expr]:
+        start, step = self.ev(s.start), self.ev(s.step)
+        c = s.cond
+        if not isinstance(c, Binary) or c.op not in ("<", "<=", ">", ">=", "!="):
+            raise NotProvable("loop condition is not a comparison of the loop variable", s.loc)
+        if c.left == Var(s.var):
+            op, bound = c.op, self.ev(c.right)
+        elif c.right == Var(s.var):
+            op, bound = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "!=": "!="}[c.op], self.ev(c.left)
+        else:
+            raise NotProvable("loop condition does not compare the loop variable", s.loc)
+        if op == "!=" and step == 1:
+            op = "<"
+        if op in ("<", "<=") and (step.is_positive or (not step.is_number and step.is_nonnegative)):
+            return start, bound + 1 if op == "<=" else bound, step
+        if op in (">", ">=") and step == -1:
+            lo = bound + 1 if op == ">" else bound
+            return lo, start + 1, sp.Integer(1)
+        raise NotProvable("loop shape not supported (step direction or bound)", s.loc)
+
+    def map_while(self, s: While) -> None:
+        raise NotProvable("while loop", s.loc)
+
+    def map_parallel_for(self, s: ParallelFor) -> None:
+        if s.kind != "cuda":
+            raise NotProvable(f"parallel loop of kind '{s.kind}'", s.loc)
+        extents = {a.var: self.ev(a.extent) for a in s.axes}
+        saved = dict(self.env)
+        new_loops = []
+        for d in ("z", "y", "x"):
+            grid, block = extents[f"blockIdx.{d}"], extents[f"threadIdx.{d}"]
+            g = int_symbol(f"g{d}#{next(_counter)}", nonnegative=True)
+            new_loops.append(Loop(g, sp.Integer(0), sp.expand(grid * block), sp.Integer(1), True, s.loc))
+            bx = sp.floor(g / block) if block != 1 else g
+            self.env[f"blockIdx.{d}"] = bx
+            self.env[f"threadIdx.{d}"] = sp.expand(g - block * bx) if block != 1 else sp.Integer(0)
+        self.loops.extend(new_loops)
+        self.block(s.body)
+        del self.loops[-3:]
+        self.env = saved
+        self.buffer = {}
+
+    def map_local_array(self, s: LocalArray) -> None:
+        if self.loops:
+            raise NotProvable(f"{s.space} array '{s.name}' inside a parallel region", s.loc)
+        if len(s.extents) != 1:
+            raise NotProvable("multi-dimensional allocation", s.loc)
+        self.arrays[s.name] = s.type
+        self.extents[s.name] = sp.expand(self.ev(s.extents[0]))
+        self.initial[s.name] = "undef"
+        self.declared_at[s.name] = self.phase_index
+
+    def map_copy(self, s: Copy) -> None:
+        k = _fresh("copy", True)
+        count = self.ev(s.count)
+        loop = Loop(k, sp.Integer(0), count, sp.Integer(1), False, s.loc)
+        self.loops.append(loop)
+        value = self.read(s.src, k, s.loc)
+        self.phase.writes.append(Write(s.dst, k, value, self.cond, tuple(self.loops), s.loc))
+        self.phase.accesses.append(Access(s.dst, k, self.cond, tuple(self.loops), s.loc))
+        self.loops.pop()
+
+    def map_fill(self, s: Fill) -> None:
+        byte = self.ev(s.byte)
+        if byte != 0:
+            raise NotProvable("cudaMemset with a non-zero byte", s.loc)
+        k = _fresh("fill", True)
+        loop = Loop(k, sp.Integer(0), self.ev(s.count), sp.Integer(1), False, s.loc)
+        self.loops.append(loop)
+        self.phase.writes.append(Write(s.array, k, sp.Integer(0), self.cond, tuple(self.loops), s.loc))
+        self.phase.accesses.append(Access(s.array, k, self.cond, tuple(self.loops), s.loc))
+        self.loops.pop()
+
+    def map_return(self, s: Return) -> None:
+        if self.loops or self.cond is not sp.true or s is not self.fn.body[-1]:
+            raise NotProvable("return before the end of the function", s.loc)
+        if s.value is not None:
+            self.return_value = self.ev(s.value)
+
+    def map_barrier(self, s: Barrier) -> None:
+        raise NotProvable("__syncthreads() (barrier)", s.loc)
+
+    def map_atomic(self, s: Atomic) -> None:
+        raise NotProvable(f"atomic {s.op}", s.loc)
+
+    def map_node(self, s) -> None:
+        raise NotProvable(f"statement {type(s).__name__}", getattr(s, "loc", None))
+
+
+class _Eval(Mapper):
+    """Expression -> term, with C semantics for integer division and conditions."""
+
+    def __init__(self, owner: Summarizer):
+        self.o = owner
+
+    def map_const(self, e: Const) -> sp.Expr:
+        return const(e.value, e.type.is_float)
+
+    def map_var(self, e: Var) -> sp.Expr:
+        if e.name not in self.o.env:
+            raise NotProvable(f"unknown variable '{e.name}'")
+        return self.o.env[e.name]
+
+    def map_load(self, e: Load) -> sp.Expr:
+        if len(e.index) != 1:
+            raise NotProvable("multi-dimensional load after flattening")
+        return self.o.read(e.array, self(e.index[0]), None)
+
+    def cond(self, e) -> sp.Basic:
+        """A C expression used as a condition, as a boolean term."""
+        if isinstance(e, Unary) and e.op == "!":
+            return sp.Not(self.cond(e.operand))
+        if isinstance(e, Binary) and e.op in ("&&", "||"):
+            return (sp.And if e.op == "&&" else sp.Or)(self.cond(e.left), self.cond(e.right))
+        if isinstance(e, Binary) and e.op in ("==", "!=", "<", "<=", ">", ">="):
+            return sp.Rel(self(e.left), self(e.right), e.op)
+        return truth(self(e))
+
+    def map_unary(self, e: Unary) -> sp.Expr:
+        if e.op == "-":
+            return -self(e.operand)
+        if e.op == "!":
+            return as_value(self.cond(e))
+        raise NotProvable(f"unary operator '{e.op}'")
+
+    def map_binary(self, e: Binary) -> sp.Expr:
+        op = e.op
+        if op in ("&&", "||", "==", "!=", "<", "<=", ">", ">="):
+            return as_value(self.cond(e))
+        a, b = self(e.left), self(e.right)
+        is_int = self.o.ty(e).is_integer
+        if op == "+":
+            return a + b
+        if op == "-":
+            return a - b
+        if op == "*":
+            return a * b
+        if op == "/":
+            return c_div(a, b) if is_int else a / b
+        if op == "%" and is_int:
+            return c_mod(a, b)
+        if op in ("<<", ">>") and is_int and b.is_Integer and 0 <= int(b) < 63:
+            return a * 2 ** int(b) if op == "<<" else c_div(a, sp.Integer(2 ** int(b)))
+        raise NotProvable(f"operator '{op}'")
+
+    def map_select(self, e: Select) -> sp.Expr:
+        return ite(self.cond(e.cond), self(e.if_true), self(e.if_false))
+
+    def map_cast(self, e: Cast) -> sp.Expr:
+        return self.o.convert(self(e.operand), self.o.ty(e.operand), e.type)
+
+    def map_call(self, e: Call) -> sp.Expr:
+        args = [self(a) for a in e.args]
+        name = canonical_math(e.function)
+        if name in ("min", "fmin"):
+            return sp.Min(*args)
+        if name in ("max", "fmax"):
+            return sp.Max(*args)
+        return sp.Function(f"math:{name}")(*args)
+
+    def map_node(self, e) -> sp.Expr:
+        raise NotProvable(f"expression {type(e).__name__}")
+
+
+def trip_count(loop: Loop) -> sp.Expr:
+    if loop.step == 1:
+        return sp.Max(loop.hi - loop.lo, 0)
+    return sp.Max(c_div(loop.hi - loop.lo + loop.step - 1, loop.step), 0)
+
+
+def loop_sum(loop: Loop, body: sp.Expr) -> sp.Expr:
+    """Sum of `body` over the loop's iterations."""
+    if loop.step == 1:
+        return sigma(loop.var, loop.lo, loop.hi, body)
+    m = _fresh("m", True)
+    return sigma(m, sp.Integer(0), trip_count(loop), body.xreplace({loop.var: loop.lo + loop.step * m}))
+
+
+def _mentions(e: sp.Basic, symbols: set) -> bool:
+    return bool(e.free_symbols & symbols)
+
+
+def _assigned_scalars(stmts) -> set[str]:
+    declared = {n.name for n in walk(stmts) if isinstance(n, Declare)}
+    return {n.name for n in walk(stmts) if isinstance(n, Assign)} - declared
+
+
+def _written_arrays(stmt) -> set[str]:
+    out = set()
+    for n in walk(stmt):
+        if isinstance(n, (Store, Atomic)):
+            out.add(n.array)
+        elif isinstance(n, Copy):
+            out.add(n.dst)
+        elif isinstance(n, Fill):
+            out.add(n.array)
+    return out
+
+
+def summarize(fn: Function, extents: dict[str, sp.Expr], macros: dict[str, sp.Symbol]) -> Summary:
+    return Summarizer(fn, extents, macros).summarize()
+
+
+__all__ = ["ArrayParam", "Loop", "Write", "Access", "Phase", "Summary", "NotProvable", "summarize",
+           "param_symbol", "trip_count", "loop_sum"]
