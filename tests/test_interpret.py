@@ -72,11 +72,11 @@ def value_of(expr, type=I32):
 # ---- host code -------------------------------------------------------------------------------
 
 def test_saxpy_host_loop_matches_numpy_float32():
-    n = V("n")
+    i = V("i")
+    axpy = b("+", b("*", V("a"), Load("x", (i,))), Load("y", (i,)))
     saxpy = host("saxpy", (ScalarParam("n", I32), ScalarParam("a", F32),
                            ArrayParam("x", F32, ()), ArrayParam("y", F32, ())),
-                 count_loop("i", n, Store("y", (V("i"),), b("+", b("*", V("a"), Load("x", (V("i"),))),
-                                                           Load("y", (V("i"),))))))
+                 count_loop("i", V("n"), Store("y", (i,), axpy)))
     rng = np.random.default_rng(1)
     x, y = rng.random(13, dtype=np.float32), rng.random(13, dtype=np.float32)
     out = run_concrete(Program((saxpy,)), "saxpy", {"n": 13, "a": 2.5}, {"x": x, "y": y})
@@ -133,7 +133,8 @@ def test_host_out_of_bounds_and_rank_mismatch():
              Store("a", (c(1), c(3)), c(5), loc=loc(4)))
     with pytest.raises(OutOfBounds) as e:
         run_concrete(Program((f,)), "f", {}, {"a": np.zeros((2, 3), np.int32)})
-    assert (e.value.array, e.value.index, e.value.extent, e.value.loc) == ("a", (1, 3), (2, 3), loc(4))
+    f = e.value
+    assert (f.array, f.index, f.extent, f.loc) == ("a", (1, 3), (2, 3), loc(4))
     g = host("g", (ArrayParam("a", I32, (c(2), c(3))),), Store("a", (c(4),), c(5)))
     with pytest.raises(RankMismatch):
         run_concrete(Program((g,)), "g", {}, {"a": np.zeros((2, 3), np.int32)})
@@ -145,7 +146,8 @@ def test_select_evaluates_only_the_chosen_side():
              Return(Select(b(">", V("n"), c(0)), Load("a", (b("-", V("n"), c(1)),)), c(0))),
              return_type=F64)
     assert run_concrete(Program((f,)), "f", {"n": 0}, {"a": np.ones(1)}).return_value == 0.0
-    shortcut = b("&&", b(">", V("n"), c(0)), b(">", Load("a", (b("-", V("n"), c(1)),)), c(0.0, F64)))
+    last = Load("a", (b("-", V("n"), c(1)),))
+    shortcut = b("&&", b(">", V("n"), c(0)), b(">", last, c(0.0, F64)))
     g = host("g", (ScalarParam("n", I32), ArrayParam("a", F64, ())), Return(shortcut),
              return_type=I32)
     assert run_concrete(Program((g,)), "g", {"n": 0}, {"a": np.ones(1)}).return_value == 0
@@ -511,8 +513,10 @@ def test_dynamic_shared_memory_is_sized_by_the_launch():
                Store("s", (V("threadIdx.x"),), c(3)),
                Barrier(),
                Store("d", (V("threadIdx.x"),), Load("s", (b("^", V("threadIdx.x"), c(1, U32)),))))
-    prog = launcher(k, (1, 1, 1), (4, 1, 1), (ArrayParam("d", I32, ()),), (ArrayArg("d"),), shmem=16)
-    assert run_concrete(prog, "main", {}, {"d": np.zeros(4, np.int32)}).arrays["d"].values == [3] * 4
+    prog = launcher(k, (1, 1, 1), (4, 1, 1), (ArrayParam("d", I32, ()),), (ArrayArg("d"),),
+                    shmem=16)
+    out = run_concrete(prog, "main", {}, {"d": np.zeros(4, np.int32)})
+    assert out.arrays["d"].values == [3] * 4
 
 
 # ---- ParallelFor -----------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""The concrete value domain (C integers as Python ints, floats as numpy scalars) and numpy helpers."""
+"""The concrete value domain (C ints as Python ints, floats as numpy scalars) and numpy helpers."""
 from __future__ import annotations
 
 import math
@@ -80,7 +80,7 @@ def _int_to_float(x: int, t: ScalarType) -> Any:
 
 
 class ConcreteDomain:
-    """C semantics on concrete values; run it under `np.errstate(all="ignore")` (run_concrete does)."""
+    """C semantics on concrete values; use under `np.errstate(all="ignore")`, like run_concrete."""
 
     def constant(self, value: int | float, type: ScalarType) -> Any:
         if type.is_float:

@@ -1,4 +1,4 @@
-"""Expression evaluation for the interpreter: the value domain, UNDEF, array stores, thread frames."""
+"""Expression evaluation for the interpreter: value domain, UNDEF, array stores, thread frames."""
 from __future__ import annotations
 
 from typing import Any, Callable, ClassVar, Optional, Protocol
@@ -21,6 +21,7 @@ class _Undef:
 
 UNDEF: Any = _Undef()
 """The value of an uninitialised scalar or element; operations on it give UNDEF again."""
+
 
 class Domain(Protocol):
     """The values a run computes with. Operands arrive already converted to `operand_type`."""
@@ -83,10 +84,13 @@ class Frame:
         self.loc: Optional[n.SourceLoc] = None
 
 
-
 class Evaluator(Mapper):
     """Evaluates expressions to (value, C type) pairs in a thread's frame."""
-    _handlers: ClassVar[dict[type, Callable[..., Any]]]
+    _handlers: ClassVar[dict[type, Callable[..., Any]]] = {}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._handlers = {}
 
     def __init__(self, domain: Domain):
         self.domain = domain

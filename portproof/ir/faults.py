@@ -1,4 +1,4 @@
-"""Faults a run of the IR can end in (out-of-bounds access, data race, ...), with thread and location."""
+"""Faults a run of the IR can end in (out-of-bounds access, data race, ...), with where and who."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -14,7 +14,7 @@ def _tuple(xs: tuple[int, ...]) -> str:
 
 @dataclass(frozen=True)
 class ThreadCoord:
-    """A CUDA thread (block and thread index) or a point of a ParallelFor (axis names and values)."""
+    """A CUDA thread (block and thread index) or a ParallelFor point (axis names and values)."""
     block: Optional[tuple[int, ...]] = None
     thread: tuple[int, ...] = ()
     axes: tuple[str, ...] = ()
@@ -143,7 +143,7 @@ class StepLimit(ExecutionFault):
 
 
 class BadLaunch(ExecutionFault):
-    """A launch or barrier that makes no sense (arguments that do not match, a barrier on the host)."""
+    """A launch or barrier that makes no sense (mismatched arguments, a barrier on the host)."""
     kind = "bad launch"
 
 

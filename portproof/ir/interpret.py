@@ -4,7 +4,7 @@ from __future__ import annotations
 import itertools
 import math
 from dataclasses import dataclass
-from typing import Any, Callable, ClassVar, Iterator, Mapping, Optional
+from typing import Any, Iterator, Mapping, Optional
 
 from portproof.diagnostics import Unsupported
 from portproof.ir import nodes as n
@@ -45,8 +45,6 @@ def run(program: n.Program, entry: str, scalars: Mapping[str, Any],
 
 
 class _Interpreter(Evaluator):
-    _handlers: ClassVar[dict[type, Callable[..., Any]]] = {}
-
     def __init__(self, program: n.Program, domain: Domain, max_steps: int, check_races: bool):
         super().__init__(domain)
         self.program = program

@@ -1,4 +1,4 @@
-"""Parallel regions of a run: the race log, CUDA blocks, and the barrier-to-barrier thread schedule."""
+"""Parallel regions of a run: the race log, CUDA blocks, the barrier-to-barrier thread schedule."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -55,7 +55,8 @@ class RaceLog:
         epoch = block.epoch
         others = writes.values() if kind == "read" else (*reads.values(), *writes.values())
         for e in others:
-            if e.tid != tid and not (atomic and e.atomic) and (e.block != block.id or e.epoch == epoch):
+            if e.tid != tid and not (atomic and e.atomic) and \
+                    (e.block != block.id or e.epoch == epoch):
                 second = Access(coord, kind, loc)
                 if conditional or e.conditional:
                     raise Unsupported(f"possible data race on {array}[{flat}] ({e.access} and "
