@@ -590,3 +590,10 @@ def test_data_dependent_loop_bound_and_fault_are_unsupported():
         _symbolic_run(If(b(">", Load("x", (c(0),)), c(0)), (Store("y", (c(5),), c(1)),)))
     with pytest.raises(Unsupported, match="data-dependent index"):
         _symbolic_run(Store("y", (Load("x", (c(0),)),), c(1)))
+
+
+def test_data_dependent_select_and_logical_operators():
+    x0, x1 = Load("x", (c(0),)), Load("x", (c(1),))
+    out = _symbolic_run(Store("y", (c(0),), Select(b(">", x0, c(0)), c(1), c(2))),
+                        Store("y", (c(1),), b("&&", b(">", x0, c(0)), b(">", x1, c(0)))))
+    assert out.arrays["y"].values == ["(ite (> x0 0) 1 2)", "(&& (> x0 0) (> x1 0))"]
