@@ -13,11 +13,12 @@ from portproof.ir.nodes import (
     ArrayParam, Assign, Atomic, Barrier, Binary, Call, Cast, Const, Copy, Declare, Fill, For, Function, If,
     Load, LocalArray, ParallelFor, Return, ScalarParam, Select, SourceLoc, Store, Unary, Var, While,
 )
-from portproof.ir.types import ScalarType
+from portproof.ir.types import I32, U32, ScalarType
 from portproof.validator.symbolic import (
     as_value, c_div, c_mod, const, int_symbol, ite, pull_out, read_fn, real_symbol, sigma, truth,
 )
-from portproof.validator.typing import canonical_math, type_of
+from portproof.ir.builtins import base_name
+from portproof.ir.typeof import expr_type
 
 
 class NotProvable(Exception):
@@ -140,7 +141,13 @@ class Summarizer(Mapper):
 
     # ---- expressions ----------------------------------------------------------------------
     def ty(self, e) -> ScalarType:
-        return type_of(e, self.types, self.arrays)
+        return expr_type(e, self.var_type, self.arrays.__getitem__)
+
+    def var_type(self, name: str) -> ScalarType:
+        """Declared scalars; CUDA builtins are unsigned; symbolic size macros are int."""
+        if name in self.types:
+            return self.types[name]
+        return U32 if "." in name else I32
 
     def ev(self, e) -> sp.Expr:
         return _Eval(self)(e)
@@ -404,7 +411,7 @@ class _Eval(Mapper):
 
     def map_call(self, e: Call) -> sp.Expr:
         args = [self(a) for a in e.args]
-        name = canonical_math(e.function)
+        name = base_name(e.function)
         if name in ("min", "fmin"):
             return sp.Min(*args)
         if name in ("max", "fmax"):
