@@ -5,6 +5,7 @@ import atexit
 import hashlib
 import re
 import shutil
+import signal
 import tempfile
 import threading
 from dataclasses import dataclass, field
@@ -60,7 +61,7 @@ class _BinaryCache:
 
     def __init__(self) -> None:
         self._root: Optional[Path] = None
-        self._binaries: dict[str, Path] = {}
+        self._binaries: dict[str, Union[Path, PortproofError]] = {}
         self._pch_dir: Optional[Path] = None
         self._lock = threading.Lock()
         self._key_locks: dict[str, threading.Lock] = {}
@@ -75,34 +76,38 @@ class _BinaryCache:
     def emu_include_dir(self) -> Path:
         """A copy of the emulation headers with the main one precompiled (saves ~0.3 s per compile);
         the headers themselves when precompiling fails."""
-        if self._pch_dir is None:
-            pch_dir = self.root() / "emu"
-            shutil.copytree(EMU_DIR, pch_dir, dirs_exist_ok=True)
-            header = pch_dir / EMU_HEADER_NAME
-            built = compile_cxx([header], header.with_name(EMU_HEADER_NAME + ".gch"), cwd=pch_dir,
-                                flags=(*CXX_FLAGS, "-x", "c++-header"), link=False)
-            self._pch_dir = pch_dir if built.ok else EMU_DIR
-        return self._pch_dir
+        root = self.root()
+        with self._lock:
+            if self._pch_dir is None:
+                pch_dir = root / "emu"
+                shutil.copytree(EMU_DIR, pch_dir, dirs_exist_ok=True)
+                header = pch_dir / EMU_HEADER_NAME
+                built = compile_cxx([header], header.with_name(EMU_HEADER_NAME + ".gch"), cwd=pch_dir,
+                                    flags=(*CXX_FLAGS, "-x", "c++-header"), link=False)
+                self._pch_dir = pch_dir if built.ok else EMU_DIR
+            return self._pch_dir
 
     def binary(self, compiler: str, text: str, flags: Sequence[str]) -> Path:
+        """The compiled harness; a CompileError (remembered too) when the compiler rejects it."""
         key = hashlib.sha256("\0".join([compiler, text, *flags]).encode()).hexdigest()[:32]
         with self._lock:
             key_lock = self._key_locks.setdefault(key, threading.Lock())
         with key_lock:
             if key not in self._binaries:
                 self._binaries[key] = self._compile(compiler, text, flags, key)
-            return self._binaries[key]
+            found = self._binaries[key]
+        if isinstance(found, PortproofError):
+            raise found
+        return found
 
-    def _compile(self, compiler: str, text: str, flags: Sequence[str], key: str) -> Path:
+    def _compile(self, compiler: str, text: str, flags: Sequence[str], key: str) -> Union[Path, PortproofError]:
         work = self.root() / key
         work.mkdir(exist_ok=True)
         source = work / ("harness.c" if compiler == "gcc" else "harness.cpp")
         source.write_text(text)
         compile_fn = compile_c if compiler == "gcc" else compile_cxx
         result = compile_fn([source.name], "harness", cwd=work, flags=flags)
-        if not result.ok:
-            raise _compile_error(result, compiler)
-        return work / "harness"
+        return work / "harness" if result.ok else _compile_error(result, compiler)
 
 
 _CACHE = _BinaryCache()
@@ -114,7 +119,7 @@ def _first_error(diagnostics: str) -> tuple[Optional[SourceLoc], str]:
     if match is None:
         return None, "\n".join(diagnostics.strip().splitlines()[:5])
     following = diagnostics[match.end():].strip("\n").splitlines()[:4]
-    message = "\n".join([match["msg"], *(l for l in following if not _DIAGNOSTIC.match(l))])
+    message = "\n".join([match["msg"], *(line for line in following if not _DIAGNOSTIC.match(line))])
     if match["file"] == HARNESS_FILE:
         return None, f"the generated harness does not compile (does the IR signature match the source?): {message}"
     return SourceLoc(match["file"], int(match["line"]), int(match["col"] or 0)), message
@@ -136,10 +141,9 @@ def _compile_error(result: CompileResult, compiler: str) -> PortproofError:
 
 def _read_source(path: PathLike) -> str:
     try:
-        text = Path(path).read_text()
+        return Path(path).read_text()
     except (OSError, UnicodeDecodeError) as e:
         raise InputFileError(f"cannot read {path}: {e}") from None
-    return text
 
 
 def _include_flags(source_path: PathLike, include_dirs: Sequence[PathLike]) -> list[str]:
@@ -168,8 +172,11 @@ def _write_inputs(work: Path, function: Function, inputs: ConcreteInputs,
         else:
             if p.name not in inputs.scalars:
                 raise UsageError(f"no value given for scalar parameter {p.name} of {function.name}")
+            value = inputs.scalars[p.name]
+            if p.type.is_integer and isinstance(value, float) and not value.is_integer():
+                raise UsageError(f"scalar {p.name} of {function.name} is an integer; got {value}")
             try:
-                scalars.append(np.array(inputs.scalars[p.name], dtype=dtype).tobytes())
+                scalars.append(np.array(value, dtype=dtype).tobytes())
             except (OverflowError, ValueError, TypeError) as e:
                 raise UsageError(f"scalar {p.name} of {function.name}: {e}") from None
     (work / "scalars.bin").write_bytes(b"".join(scalars))
@@ -195,7 +202,7 @@ def _run(binary: Path, function: Function, inputs: ConcreteInputs, launch: Optio
             else:
                 kind = _fault_kind(result.returncode)
             fault = result.describe(timeout_s)
-            if result.signal == 11:
+            if result.signal == signal.SIGSEGV:
                 fault += " (invalid memory access, e.g. an index out of bounds)"
             return RunResult({}, None, fault, kind, result.stderr, result.network_isolated)
         outputs = {name: np.frombuffer((work / f"out_{name}.bin").read_bytes(), dtype=data.dtype)
@@ -243,10 +250,10 @@ def compile_check_port(source_path: PathLike, *, include_dirs: Sequence[PathLike
                        defines: Mapping[str, Optional[str]] = {}, use_nvcc: bool = False) -> CompileReport:
     """Compile the port's CPU emulation and, when asked and installed, the port itself with `nvcc -c`."""
     name = str(source_path)
-    emulated = define_lines(defines) + line_directive(name) + emulation_source(_read_source(source_path), filename=name)
+    emulated = emulation_source(_read_source(source_path), filename=name)
     work = Path(tempfile.mkdtemp(prefix="check-", dir=_CACHE.root()))
     try:
-        (work / "port.cpp").write_text(emulated)
+        (work / "port.cpp").write_text(define_lines(defines) + line_directive(name) + emulated)
         result = compile_cxx(["port.cpp"], "port.o", cwd=work, link=False,
                              flags=_port_flags(source_path, include_dirs))
         if not result.ok:
@@ -256,7 +263,8 @@ def compile_check_port(source_path: PathLike, *, include_dirs: Sequence[PathLike
         flags = [*(f"-I{Path(d).resolve()}" for d in include_dirs),
                  *(f"-D{k}" if v is None else f"-D{k}={v}" for k, v in defines.items()), "-x", "cu"]
         if shutil.which("nvcc") is None:
-            return CompileReport(True, "g++ (CPU emulation of CUDA)", "nvcc not found; checked with the CPU emulation only")
+            return CompileReport(True, "g++ (CPU emulation of CUDA)",
+                                 "nvcc not found; checked with the CPU emulation only")
         nvcc = compile_nvcc([Path(source_path).resolve()], work / "port_nvcc.o", cwd=work, flags=flags)
         if not nvcc.ok:
             loc, message = _first_error(nvcc.diagnostics)

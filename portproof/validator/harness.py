@@ -1,4 +1,4 @@
-"""Generate the C (original) and C++ (emulated port) harness programs that run one function on inputs read from files."""
+"""Generate the C (original) and C++ (emulated port) harnesses that run one function on inputs from files."""
 from __future__ import annotations
 
 import re

@@ -1,0 +1,445 @@
+// portproof: a CPU emulation of the CUDA runtime, for running a port's own source with g++.
+// Blocks run one after another; the threads of a block run as fibers that switch at __syncthreads().
+#ifndef PORTPROOF_CUDA_EMU_H
+#define PORTPROOF_CUDA_EMU_H
+
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <ucontext.h>
+
+#include <cmath>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+
+#include "portproof_harness.h"
+
+#define PORTPROOF_EXIT_BARRIER 86
+#define PORTPROOF_EXIT_UNSUPPORTED 87
+#define PORTPROOF_EXIT_INTERNAL 88
+#define PORTPROOF_FIBER_STACK (64 * 1024)
+
+#define __CUDACC__ 1
+#define __NVCC__ 1
+#define __global__
+#define __device__
+#define __host__
+#define __constant__
+#define __managed__
+#define __shared__ static
+#define __forceinline__ inline
+#define __noinline__ __attribute__((noinline))
+#define __align__(n) __attribute__((aligned(n)))
+#define __launch_bounds__(...)
+#define __syncthreads() portproof_syncthreads(__LINE__)
+#define __syncthreads_count(p) portproof_syncthreads_reduce(__LINE__, (p), 0)
+#define __syncthreads_and(p) portproof_syncthreads_reduce(__LINE__, (p), 1)
+#define __syncthreads_or(p) portproof_syncthreads_reduce(__LINE__, (p), 2)
+#define __threadfence() ((void)0)
+#define __threadfence_block() ((void)0)
+
+// ---- vector types and launch geometry ---------------------------------------------------------
+
+struct uint3 { unsigned x, y, z; };
+struct dim3 {
+    unsigned x, y, z;
+    dim3(unsigned vx = 1, unsigned vy = 1, unsigned vz = 1) : x(vx), y(vy), z(vz) {}
+    dim3(uint3 v) : x(v.x), y(v.y), z(v.z) {}
+    operator uint3() const { return uint3{x, y, z}; }
+};
+
+#define PORTPROOF_VECTORS(T, N)                                                               \
+    struct N##1 { T x; };                                                                     \
+    struct N##2 { T x, y; };                                                                  \
+    struct alignas(sizeof(T) * 4 <= 16 ? sizeof(T) * 4 : 16) N##4 { T x, y, z, w; };        \
+    inline N##1 make_##N##1(T x) { return N##1{x}; }                                          \
+    inline N##2 make_##N##2(T x, T y) { return N##2{x, y}; }                                  \
+    inline N##4 make_##N##4(T x, T y, T z, T w) { return N##4{x, y, z, w}; }
+PORTPROOF_VECTORS(float, float)
+PORTPROOF_VECTORS(double, double)
+PORTPROOF_VECTORS(int, int)
+PORTPROOF_VECTORS(unsigned, uint)
+#undef PORTPROOF_VECTORS
+struct float3 { float x, y, z; };
+struct int3 { int x, y, z; };
+struct double3 { double x, y, z; };
+inline float3 make_float3(float x, float y, float z) { return float3{x, y, z}; }
+inline int3 make_int3(int x, int y, int z) { return int3{x, y, z}; }
+inline double3 make_double3(double x, double y, double z) { return double3{x, y, z}; }
+inline uint3 make_uint3(unsigned x, unsigned y, unsigned z) { return uint3{x, y, z}; }
+
+static uint3 threadIdx, blockIdx;
+static dim3 blockDim, gridDim;
+static const int warpSize = 32;
+
+// ---- errors -----------------------------------------------------------------------------------
+
+enum cudaError_t {
+    cudaSuccess = 0,
+    cudaErrorInvalidValue = 1,
+    cudaErrorMemoryAllocation = 2,
+    cudaErrorInvalidConfiguration = 9,
+    cudaErrorInvalidDevicePointer = 17,
+    cudaErrorInvalidMemcpyDirection = 21,
+};
+typedef cudaError_t cudaError;
+static cudaError_t portproof_last_error = cudaSuccess;
+
+inline const char *cudaGetErrorString(cudaError_t e) {
+    switch (e) {
+    case cudaSuccess: return "no error";
+    case cudaErrorInvalidValue: return "invalid argument";
+    case cudaErrorMemoryAllocation: return "out of memory";
+    case cudaErrorInvalidConfiguration: return "invalid configuration argument";
+    case cudaErrorInvalidDevicePointer: return "invalid device pointer";
+    case cudaErrorInvalidMemcpyDirection: return "invalid copy direction for memcpy";
+    }
+    return "unknown error";
+}
+inline const char *cudaGetErrorName(cudaError_t e) { return cudaGetErrorString(e); }
+inline cudaError_t cudaGetLastError() { cudaError_t e = portproof_last_error; portproof_last_error = cudaSuccess; return e; }
+inline cudaError_t cudaPeekAtLastError() { return portproof_last_error; }
+inline cudaError_t portproof_fail_with(cudaError_t e) { portproof_last_error = e; return e; }
+
+// ---- memory -------------------------------------------------------------------------------------
+
+enum cudaMemcpyKind {
+    cudaMemcpyHostToHost = 0, cudaMemcpyHostToDevice = 1, cudaMemcpyDeviceToHost = 2,
+    cudaMemcpyDeviceToDevice = 3, cudaMemcpyDefault = 4,
+};
+typedef struct portproof_stream *cudaStream_t;
+typedef struct portproof_event *cudaEvent_t;
+
+struct portproof_allocation { void *data; size_t bytes; portproof_allocation *next; };
+static portproof_allocation *portproof_allocations;
+
+// Device memory is host memory that ends at a guard page; new memory is filled with 0xFF bytes so
+// that reading it before writing it gives NaN (floats) or -1 (integers).
+inline cudaError_t cudaMalloc(void **pointer, size_t bytes) {
+    void *p = portproof_guarded_alloc(bytes);
+    if (!p) { *pointer = nullptr; return portproof_fail_with(cudaErrorMemoryAllocation); }
+    memset(p, 0xFF, bytes);
+    portproof_allocations = new portproof_allocation{p, bytes, portproof_allocations};
+    *pointer = p;
+    return cudaSuccess;
+}
+template <class T> cudaError_t cudaMalloc(T **pointer, size_t bytes) { return cudaMalloc((void **)pointer, bytes); }
+inline cudaError_t cudaMallocManaged(void **pointer, size_t bytes, unsigned = 1) { return cudaMalloc(pointer, bytes); }
+template <class T> cudaError_t cudaMallocManaged(T **pointer, size_t bytes, unsigned = 1) { return cudaMalloc((void **)pointer, bytes); }
+inline cudaError_t cudaFree(void *pointer) {
+    if (!pointer) return cudaSuccess;
+    for (portproof_allocation **a = &portproof_allocations; *a; a = &(*a)->next) {
+        if ((*a)->data == pointer) {
+            portproof_allocation *found = *a;
+            *a = found->next;
+            portproof_guarded_free(pointer, found->bytes);
+            delete found;
+            return cudaSuccess;
+        }
+    }
+    return portproof_fail_with(cudaErrorInvalidDevicePointer);
+}
+inline cudaError_t cudaMallocHost(void **pointer, size_t bytes) { *pointer = malloc(bytes ? bytes : 1); return cudaSuccess; }
+template <class T> cudaError_t cudaMallocHost(T **pointer, size_t bytes) { return cudaMallocHost((void **)pointer, bytes); }
+inline cudaError_t cudaFreeHost(void *pointer) { free(pointer); return cudaSuccess; }
+
+inline cudaError_t cudaMemcpy(void *dst, const void *src, size_t bytes, cudaMemcpyKind kind) {
+    if ((unsigned)kind > cudaMemcpyDefault) return portproof_fail_with(cudaErrorInvalidMemcpyDirection);
+    if (bytes) memmove(dst, src, bytes);
+    return cudaSuccess;
+}
+inline cudaError_t cudaMemcpyAsync(void *dst, const void *src, size_t bytes, cudaMemcpyKind kind, cudaStream_t = 0) {
+    return cudaMemcpy(dst, src, bytes, kind);
+}
+inline cudaError_t cudaMemset(void *dst, int value, size_t bytes) { memset(dst, value, bytes); return cudaSuccess; }
+inline cudaError_t cudaMemsetAsync(void *dst, int value, size_t bytes, cudaStream_t = 0) { return cudaMemset(dst, value, bytes); }
+template <class T>
+cudaError_t cudaMemcpyToSymbol(T &symbol, const void *src, size_t bytes, size_t offset = 0, cudaMemcpyKind = cudaMemcpyHostToDevice) {
+    memcpy((char *)&symbol + offset, src, bytes);
+    return cudaSuccess;
+}
+template <class T>
+cudaError_t cudaMemcpyFromSymbol(void *dst, const T &symbol, size_t bytes, size_t offset = 0, cudaMemcpyKind = cudaMemcpyDeviceToHost) {
+    memcpy(dst, (const char *)&symbol + offset, bytes);
+    return cudaSuccess;
+}
+
+// ---- device, streams, events: nothing to do on one CPU thread -----------------------------------
+
+struct cudaDeviceProp {
+    char name[256];
+    size_t totalGlobalMem, sharedMemPerBlock;
+    int warpSize, maxThreadsPerBlock, maxThreadsDim[3], maxGridSize[3], multiProcessorCount, major, minor;
+};
+inline cudaError_t cudaGetDeviceProperties(cudaDeviceProp *p, int) {
+    *p = cudaDeviceProp{"portproof CPU emulation", (size_t)1 << 30, 48 * 1024, 32, 1024,
+                        {1024, 1024, 64}, {2147483647, 65535, 65535}, 1, 9, 0};
+    return cudaSuccess;
+}
+inline cudaError_t cudaGetDeviceCount(int *n) { *n = 1; return cudaSuccess; }
+inline cudaError_t cudaSetDevice(int) { return cudaSuccess; }
+inline cudaError_t cudaGetDevice(int *d) { *d = 0; return cudaSuccess; }
+inline cudaError_t cudaDeviceSynchronize() { return cudaSuccess; }
+inline cudaError_t cudaDeviceReset() { return cudaSuccess; }
+inline cudaError_t cudaThreadSynchronize() { return cudaSuccess; }
+inline cudaError_t cudaStreamCreate(cudaStream_t *s) { *s = nullptr; return cudaSuccess; }
+inline cudaError_t cudaStreamDestroy(cudaStream_t) { return cudaSuccess; }
+inline cudaError_t cudaStreamSynchronize(cudaStream_t) { return cudaSuccess; }
+inline cudaError_t cudaEventCreate(cudaEvent_t *e) { *e = nullptr; return cudaSuccess; }
+inline cudaError_t cudaEventRecord(cudaEvent_t, cudaStream_t = 0) { return cudaSuccess; }
+inline cudaError_t cudaEventSynchronize(cudaEvent_t) { return cudaSuccess; }
+inline cudaError_t cudaEventElapsedTime(float *ms, cudaEvent_t, cudaEvent_t) { *ms = 0.0f; return cudaSuccess; }
+inline cudaError_t cudaEventDestroy(cudaEvent_t) { return cudaSuccess; }
+template <class... A> cudaError_t cudaFuncSetAttribute(A...) { return cudaSuccess; }
+
+// ---- math and intrinsics ----------------------------------------------------------------------
+
+template <class A, class B, class = std::enable_if_t<std::is_arithmetic<A>::value && std::is_arithmetic<B>::value>>
+inline std::common_type_t<A, B> min(A a, B b) { return b < a ? b : a; }
+template <class A, class B, class = std::enable_if_t<std::is_arithmetic<A>::value && std::is_arithmetic<B>::value>>
+inline std::common_type_t<A, B> max(A a, B b) { return a < b ? b : a; }
+inline float rsqrtf(float x) { return 1.0f / sqrtf(x); }
+inline double rsqrt(double x) { return 1.0 / sqrt(x); }
+inline float __fdividef(float a, float b) { return a / b; }
+inline float __expf(float x) { return expf(x); }
+inline float __logf(float x) { return logf(x); }
+inline float __sinf(float x) { return sinf(x); }
+inline float __cosf(float x) { return cosf(x); }
+inline float __powf(float a, float b) { return powf(a, b); }
+inline float __saturatef(float x) { return x < 0.0f ? 0.0f : (x > 1.0f ? 1.0f : x); }
+inline float __fadd_rn(float a, float b) { return a + b; }
+inline float __fmul_rn(float a, float b) { return a * b; }
+inline float __fsqrt_rn(float x) { return sqrtf(x); }
+inline double __dadd_rn(double a, double b) { return a + b; }
+inline double __dmul_rn(double a, double b) { return a * b; }
+inline float __int_as_float(int v) { float f; memcpy(&f, &v, 4); return f; }
+inline int __float_as_int(float f) { int v; memcpy(&v, &f, 4); return v; }
+inline int __popc(unsigned v) { return __builtin_popcount(v); }
+inline int __popcll(unsigned long long v) { return __builtin_popcountll(v); }
+inline int __clz(int v) { return v ? __builtin_clz((unsigned)v) : 32; }
+inline int __ffs(int v) { return __builtin_ffs(v); }
+template <class T> inline T __ldg(const T *p) { return *p; }
+
+// Atomics are plain read-modify-writes: fibers switch only at barriers, so nothing interleaves.
+#define PORTPROOF_ATOMIC(NAME, EXPR)                                       \
+    template <class T, class V> inline T NAME(T *address, V value) {       \
+        T old = *address;                                                  \
+        *address = (EXPR);                                                 \
+        return old;                                                        \
+    }
+PORTPROOF_ATOMIC(atomicAdd, (T)(old + (T)value))
+PORTPROOF_ATOMIC(atomicSub, (T)(old - (T)value))
+PORTPROOF_ATOMIC(atomicMax, ((T)value > old ? (T)value : old))
+PORTPROOF_ATOMIC(atomicMin, ((T)value < old ? (T)value : old))
+PORTPROOF_ATOMIC(atomicExch, (T)value)
+PORTPROOF_ATOMIC(atomicAnd, (T)(old & (T)value))
+PORTPROOF_ATOMIC(atomicOr, (T)(old | (T)value))
+PORTPROOF_ATOMIC(atomicXor, (T)(old ^ (T)value))
+PORTPROOF_ATOMIC(atomicInc, (old >= (T)value ? (T)0 : (T)(old + 1)))
+PORTPROOF_ATOMIC(atomicDec, ((old == 0 || old > (T)value) ? (T)value : (T)(old - 1)))
+#undef PORTPROOF_ATOMIC
+template <class T, class C, class V> inline T atomicCAS(T *address, C compare, V value) {
+    T old = *address;
+    if (old == (T)compare) *address = (T)value;
+    return old;
+}
+
+// Warp-level operations need lock-step warps, which this emulation does not model.
+[[noreturn]] inline void portproof_unsupported(const char *what) {
+    fprintf(stderr, "portproof-emu: unsupported in the CPU emulation: %s\n", what);
+    exit(PORTPROOF_EXIT_UNSUPPORTED);
+}
+#define PORTPROOF_UNSUPPORTED(NAME) \
+    template <class... A> inline int NAME(A...) { portproof_unsupported(#NAME); }
+PORTPROOF_UNSUPPORTED(__shfl_sync)
+PORTPROOF_UNSUPPORTED(__shfl_up_sync)
+PORTPROOF_UNSUPPORTED(__shfl_down_sync)
+PORTPROOF_UNSUPPORTED(__shfl_xor_sync)
+PORTPROOF_UNSUPPORTED(__ballot_sync)
+PORTPROOF_UNSUPPORTED(__any_sync)
+PORTPROOF_UNSUPPORTED(__all_sync)
+PORTPROOF_UNSUPPORTED(__activemask)
+PORTPROOF_UNSUPPORTED(__syncwarp)
+#undef PORTPROOF_UNSUPPORTED
+
+// ---- the launcher: blocks in order, the threads of a block as fibers ----------------------------
+
+enum portproof_thread_state { PORTPROOF_READY, PORTPROOF_WAITING, PORTPROOF_DONE };
+
+struct portproof_grid_run {
+    const char *kernel;
+    void (*run_thread)(void *);
+    void *closure;
+    unsigned threads;
+    ucontext_t fibers[1024];
+    portproof_thread_state state[1024];
+    int barrier_line[1024];
+    ucontext_t scheduler;
+    unsigned current;
+    int reduce[2];  // __syncthreads_{count,and,or}: true predicates, for alternate barrier generations
+    unsigned generation;
+};
+static portproof_grid_run *portproof_run;
+static unsigned long portproof_block_serial;
+alignas(16) static unsigned char portproof_dynamic_shared[227 * 1024];
+
+// The first thread of a block that passes a __shared__ declaration fills it with 0xFF bytes: shared
+// memory starts each block undefined, and NaN / -1 make reads of it before any write visible.
+struct portproof_shared_array { void *data; unsigned long block; portproof_shared_array *next; };
+static portproof_shared_array *portproof_shared_arrays;
+
+inline void portproof_shared_reset(void *data, size_t bytes) {
+    portproof_shared_array *a = portproof_shared_arrays;
+    while (a && a->data != data) a = a->next;
+    if (!a) a = portproof_shared_arrays = new portproof_shared_array{data, 0, portproof_shared_arrays};
+    if (a->block != portproof_block_serial) {
+        a->block = portproof_block_serial;
+        memset(data, 0xFF, bytes);
+    }
+}
+
+inline uint3 portproof_thread_coords(unsigned t) {
+    return uint3{t % blockDim.x, (t / blockDim.x) % blockDim.y, t / (blockDim.x * blockDim.y)};
+}
+
+[[noreturn]] inline void portproof_barrier_error(unsigned t, const char *what, unsigned waiter, int line) {
+    uint3 a = portproof_thread_coords(t), b = portproof_thread_coords(waiter);
+    fprintf(stderr,
+            "portproof-emu: barrier divergence in kernel %s, block (%u,%u,%u): thread (%u,%u,%u) %s "
+            "while thread (%u,%u,%u) waits at the __syncthreads() on line %d\n",
+            portproof_run->kernel, blockIdx.x, blockIdx.y, blockIdx.z, a.x, a.y, a.z, what, b.x, b.y, b.z, line);
+    exit(PORTPROOF_EXIT_BARRIER);
+}
+
+inline void portproof_wait(int line) {
+    portproof_grid_run *r = portproof_run;
+    if (!r) return;  // host code: nothing to wait for
+    r->state[r->current] = PORTPROOF_WAITING;
+    r->barrier_line[r->current] = line;
+    swapcontext(&r->fibers[r->current], &r->scheduler);
+}
+
+inline void portproof_syncthreads(int line) { portproof_wait(line); }
+
+inline int portproof_syncthreads_reduce(int line, int predicate, int op) {
+    portproof_grid_run *r = portproof_run;
+    r->reduce[r->generation & 1] += predicate != 0;
+    portproof_wait(line);
+    int count = r->reduce[(r->generation - 1) & 1];
+    return op == 0 ? count : op == 1 ? count == (int)r->threads : count > 0;
+}
+
+inline void portproof_fiber_main() {
+    portproof_grid_run *r = portproof_run;
+    r->run_thread(r->closure);
+    r->state[r->current] = PORTPROOF_DONE;
+}
+
+inline void *portproof_stack(unsigned t, size_t *size) {
+    static char *stacks[1024];
+    long page = sysconf(_SC_PAGESIZE);
+    *size = PORTPROOF_FIBER_STACK;
+    if (!stacks[t]) {  // each stack sits above a guard page, so an overflow faults
+        char *base = (char *)mmap(nullptr, PORTPROOF_FIBER_STACK + page, PROT_READ | PROT_WRITE,
+                                  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (base == (char *)MAP_FAILED) {
+            fprintf(stderr, "portproof-emu: cannot allocate a stack for thread %u\n", t);
+            exit(PORTPROOF_EXIT_INTERNAL);
+        }
+        mprotect(base, page, PROT_NONE);
+        stacks[t] = base + page;
+    }
+    return stacks[t];
+}
+
+inline void portproof_run_block(portproof_grid_run &r) {
+    unsigned threads = r.threads;
+    for (unsigned t = 0; t < threads; t++) {
+        getcontext(&r.fibers[t]);
+        r.fibers[t].uc_stack.ss_sp = portproof_stack(t, &r.fibers[t].uc_stack.ss_size);
+        r.fibers[t].uc_link = &r.scheduler;
+        makecontext(&r.fibers[t], portproof_fiber_main, 0);
+        r.state[t] = PORTPROOF_READY;
+    }
+    r.generation = 0;
+    r.reduce[0] = r.reduce[1] = 0;
+    for (;;) {
+        int waiting = -1, done = -1;
+        for (unsigned t = 0; t < threads; t++) {
+            if (r.state[t] == PORTPROOF_READY) {
+                r.current = t;
+                threadIdx = portproof_thread_coords(t);
+                swapcontext(&r.scheduler, &r.fibers[t]);
+            }
+            if (r.state[t] == PORTPROOF_WAITING) {
+                if (waiting >= 0 && r.barrier_line[t] != r.barrier_line[waiting]) {
+                    char what[64];
+                    snprintf(what, sizeof what, "waits at the __syncthreads() on line %d", r.barrier_line[t]);
+                    portproof_barrier_error(t, what, waiting, r.barrier_line[waiting]);
+                }
+                waiting = t;
+            } else {
+                done = t;
+            }
+        }
+        if (waiting < 0) return;
+        if (done >= 0) portproof_barrier_error(done, "has exited", waiting, r.barrier_line[waiting]);
+        r.generation++;
+        r.reduce[r.generation & 1] = 0;
+        for (unsigned t = 0; t < threads; t++) r.state[t] = PORTPROOF_READY;
+    }
+}
+
+inline const char *portproof_bad_config(dim3 grid, dim3 block, size_t shared) {
+    unsigned long long threads = (unsigned long long)block.x * block.y * block.z;
+    if (!grid.x || !grid.y || !grid.z || !block.x || !block.y || !block.z) return "a zero dimension";
+    if (threads > 1024) return "more than 1024 threads per block";
+    if (block.x > 1024 || block.y > 1024 || block.z > 64) return "a block dimension over its limit";
+    if (grid.x > 2147483647u || grid.y > 65535 || grid.z > 65535) return "a grid dimension over its limit";
+    if (shared > 48 * 1024) return "more than 48 KiB of dynamic shared memory";
+    return nullptr;
+}
+
+inline void portproof_run_grid(const char *kernel, dim3 grid, dim3 block, size_t shared,
+                               void (*run_thread)(void *), void *closure) {
+    if (const char *why = portproof_bad_config(grid, block, shared)) {
+        fprintf(stderr, "portproof-emu: launch of %s not run: invalid configuration (%s)\n", kernel, why);
+        portproof_last_error = cudaErrorInvalidConfiguration;
+        return;
+    }
+    if (portproof_run) portproof_unsupported("a kernel launch inside a kernel (dynamic parallelism)");
+    static portproof_grid_run r;
+    r.kernel = kernel;
+    r.run_thread = run_thread;
+    r.closure = closure;
+    r.threads = block.x * block.y * block.z;
+    portproof_run = &r;
+    gridDim = grid;
+    blockDim = block;
+    for (unsigned z = 0; z < grid.z; z++)
+        for (unsigned y = 0; y < grid.y; y++)
+            for (unsigned x = 0; x < grid.x; x++) {
+                blockIdx = uint3{x, y, z};
+                portproof_block_serial++;
+                memset(portproof_dynamic_shared, 0xFF, shared);
+                portproof_run_block(r);
+            }
+    portproof_run = nullptr;
+}
+
+// `kernel<<<grid, block, shared>>>(args)` becomes `portproof_launch("kernel", grid, block, shared,
+// [&](auto &&...a) { kernel(a...); }, args)`: the arguments are evaluated once, as on a GPU, and every
+// thread receives its own copies of them.
+template <class Body, class... A>
+void portproof_launch(const char *kernel, dim3 grid, dim3 block, size_t shared, Body body, A &&...args) {
+    std::tuple<std::decay_t<A>...> packed(std::forward<A>(args)...);
+    auto thread = [&]() { std::apply(body, packed); };
+    portproof_run_grid(kernel, grid, block, shared,
+                       [](void *closure) { (*static_cast<decltype(thread) *>(closure))(); }, &thread);
+}
+
+#endif
