@@ -1,0 +1,24 @@
+// EXPECT: not-equivalent
+// BUG-CLASS: off-by-one
+// ARGS: --launch '<<<dim3((n + 7) / 8, (n + 7) / 8, (n + 3) / 4), dim3(8, 8, 4)>>>'
+// NOTE: guard k < n instead of k < n - 1 also writes the boundary plane k = n-1; n=3, A all 1, B=0 writes B[1][1][2]=1 (the original leaves it 0)
+__device__ int idx3(int n, int i, int j, int k)
+{
+    return (i * n + j) * n + k;
+}
+
+// 3-D grid: x -> k (fastest), y -> j, z -> i
+__global__ void heat_3d_step(int n, const double *A, double *B)
+{
+    int k = blockIdx.x * blockDim.x + threadIdx.x;
+    int j = blockIdx.y * blockDim.y + threadIdx.y;
+    int i = blockIdx.z * blockDim.z + threadIdx.z;
+
+    if (i >= 1 && i < n - 1 && j >= 1 && j < n - 1 && k >= 1 && k < n) {
+        double c = A[idx3(n, i, j, k)];
+        B[idx3(n, i, j, k)] = 0.125 * (A[idx3(n, i + 1, j, k)] - 2.0 * c + A[idx3(n, i - 1, j, k)])
+                            + 0.125 * (A[idx3(n, i, j + 1, k)] - 2.0 * c + A[idx3(n, i, j - 1, k)])
+                            + 0.125 * (A[idx3(n, i, j, k + 1)] - 2.0 * c + A[idx3(n, i, j, k - 1)])
+                            + c;
+    }
+}
