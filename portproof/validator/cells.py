@@ -172,13 +172,19 @@ class CellEvaluator:
         yield [sp.expand(lhs - rhs)]
 
     def candidate_shapes(self, array: str):
+        """Shapes to split `array`'s flat indices by: its own, those of arrays of the same extent,
+        and the orderings of its extent's factors (n*m: (n, m) and (m, n))."""
+        extent = self.s.extents.get(array)
         if array in self.shapes and len(self.shapes[array]) > 1:
             yield self.shapes[array]
-        extent = self.s.extents.get(array)
         for name, shape in self.shapes.items():
             if name != array and len(shape) > 1 and extent is not None and \
                     sp.expand(extent - sp.Mul(*shape)) == 0:
                 yield shape
+        if extent is not None:
+            factors = sp.Mul.make_args(sp.factor(extent))
+            if 2 <= len(factors) <= 3 and all(f.is_Symbol for f in factors):
+                yield from itertools.permutations(factors)
 
     # ---- grid-stride loops ------------------------------------------------------------------------
     def merge_grid_stride(self, loop: Loop, group: list[Write], depth: int):

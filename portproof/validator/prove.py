@@ -1,6 +1,7 @@
 """All-sizes proof: every output element has the same value in both programs, for every size."""
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 from typing import Optional
 
@@ -53,18 +54,40 @@ def prove_all_sizes(original: Function, port: Function, setting: Setting) -> All
     for p in original.params:
         if not isinstance(p, ArrayParam):
             continue
-        shape = setting.shapes[p.name]
-        cell = tuple(int_symbol(f"{p.name}_{k}", nonnegative=True) for k in range(len(shape)))
-        facts = setting.facts.with_(*(sp.Lt(c, n) for c, n in zip(cell, shape)))
-        index = _flat(cell, shape)
-        vo = orig_cells.value_at(len(so.phases), p.name, index, facts)
-        vp = port_cells.value_at(len(sp_.phases), p.name, index, facts)
-        if not _same(vo, vp, facts):
-            raise NotProvable(f"could not prove that {p.name}[{', '.join(map(str, cell))}] is the same: "
-                              f"original {_short(vo)}, port {_short(vp)}")
+        failures = []
+        for shape in _cell_shapes(setting.shapes[p.name]):
+            try:
+                _prove_array(p.name, shape, so, sp_, orig_cells, port_cells, setting)
+                break
+            except NotProvable as e:
+                failures.append(e)
+        else:
+            raise failures[0]
         proved.append(p.name)
     _check_port_arrays(sp_, port_cells, setting)
     return AllSizesProof(proved)
+
+
+def _prove_array(name: str, shape: tuple, so: Summary, sp_: Summary, orig_cells: CellEvaluator,
+                 port_cells: CellEvaluator, setting: Setting) -> None:
+    cell = tuple(int_symbol(f"{name}_{k}", nonnegative=True) for k in range(len(shape)))
+    facts = setting.facts.with_(*(sp.Lt(c, n) for c, n in zip(cell, shape)))
+    index = _flat(cell, shape)
+    vo = orig_cells.value_at(len(so.phases), name, index, facts)
+    vp = port_cells.value_at(len(sp_.phases), name, index, facts)
+    if not _same(vo, vp, facts):
+        raise NotProvable(f"could not prove that {name}[{', '.join(map(str, cell))}] is the same: "
+                          f"original {_short(vo)}, port {_short(vp)}")
+
+
+def _cell_shapes(shape: tuple) -> list[tuple]:
+    """The array's shape; for a flat array whose extent is a product, also its factorizations."""
+    shapes = [shape]
+    if len(shape) == 1:
+        factors = sp.Mul.make_args(sp.factor(shape[0]))
+        if 2 <= len(factors) <= 3 and all(f.is_Symbol for f in factors):
+            shapes += [tuple(p) for p in itertools.permutations(factors)]
+    return shapes
 
 
 def _same(a: sp.Expr, b: sp.Expr, facts: Facts) -> bool:

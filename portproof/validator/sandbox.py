@@ -176,7 +176,9 @@ def _compile(compiler: str, sources: Sequence[PathLike], output: PathLike, *, cw
     exe = shutil.which(compiler)
     if exe is None:
         return CompileResult(False, None, f"{compiler} not found", (compiler,))
-    argv = (exe, *flags, *([] if link else ["-c"]), *map(str, sources), "-o", str(output))
+    libraries = [f for f in flags if f.startswith("-l")]  # the linker wants them after the sources
+    flags = [f for f in flags if not f.startswith("-l")]
+    argv = (exe, *flags, *([] if link else ["-c"]), *map(str, sources), "-o", str(output), *libraries)
     result = run_sandboxed(argv, cwd=cwd, timeout_s=timeout_s, memory_mb=memory_mb,
                            extra_path=[os.path.dirname(exe)])
     if result.ok:

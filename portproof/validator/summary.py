@@ -222,26 +222,45 @@ class Summarizer(Mapper):
         loop = Loop(k, lo, hi, step, False, s.loc)
         carried = sorted(_assigned_scalars(s.body) & set(self.env))
         accs = {name: _fresh(f"acc:{name}", self.types[name].is_integer) for name in carried}
-        before, types_before = dict(self.env), dict(self.types)
+        # elements this thread wrote just before the loop are promoted to accumulators too
+        stored = _written_arrays(s.body)
+        promoted = {key: _fresh(f"acc:{key[0]}", self.arrays[key[0]].is_integer)
+                    for key in self.buffer if key[0] in stored}
+        before, types_before, buffer_before = dict(self.env), dict(self.types), dict(self.buffer)
         self.env.update(accs)
         self.env[s.var] = k
         self.types[s.var] = s.type
         self.loops.append(loop)
-        self.buffer = {}
+        self.buffer = {key: promoted.get(key, value) for key, value in buffer_before.items()}
         first = len(self.phase.writes)
         self.block(s.body)
         self.loops.pop()
-        after = self.env
+        after, buffer_after = self.env, self.buffer
         self.env = {n: v for n, v in before.items()}
-        acc_set = set(accs.values())
-        for w in self.phase.writes[first:]:
+        acc_set = set(accs.values()) | set(promoted.values())
+        inside = self.phase.writes[first:]
+        del self.phase.writes[first:]
+        closed = {}
+        for key, acc in promoted.items():
+            if key in buffer_after:
+                closed[key] = self.close_fold(key[0], acc, buffer_after[key], buffer_before[key], loop, acc_set)
+        for w in inside:
+            if (w.array, w.index) in closed:
+                continue  # replaced by the element's value after the loop, written below
             if _mentions(w.value, acc_set) or _mentions(w.index, acc_set) or _mentions(w.cond, acc_set):
                 raise NotProvable(f"a write inside the loop over '{s.var}' depends on a value carried "
                                   f"from earlier iterations", w.loc)
+            self.phase.writes.append(w)
         for name, acc in accs.items():
             self.env[name] = self.close_fold(name, acc, after[name], before[name], loop, acc_set)
         self.types = types_before
-        self.buffer = {}
+        self.buffer = {key: value for key, value in buffer_before.items() if key[0] not in stored}
+        for (array, index), value in closed.items():
+            if value.free_symbols & self.tainted:
+                raise NotProvable(f"'{array}[{index}]' is updated in the loop over '{s.var}' in a way the "
+                                  f"prover cannot close", s.loc)
+            self.phase.writes.append(Write(array, index, value, self.cond, tuple(self.loops), s.loc))
+            self.buffer[(array, index)] = value
 
     def close_fold(self, name, acc, new, old, loop: Loop, accs: set) -> sp.Expr:
         """The value of a scalar after a loop whose body maps it from `acc` to `new`."""

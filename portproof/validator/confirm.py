@@ -1,0 +1,135 @@
+"""Confirm a candidate counterexample by running both programs from source: the original compiled
+with gcc, the port through the CPU emulation of CUDA built from its own text."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Mapping, Optional, Sequence
+
+import numpy as np
+
+from portproof.ir.nodes import ArrayParam, Function
+from portproof.validator.binding import Pair
+from portproof.validator.execute import ConcreteInputs, RunResult, run_original, run_port
+from portproof.validator.harness import KernelLaunch
+from portproof.validator.inputs import Inputs
+from portproof.validator.launch import concrete_launch, evaluate_int
+from portproof.validator.search import Finding, tolerance
+from portproof.validator.verdict import Counterexample
+
+
+@dataclass(frozen=True)
+class Sources:
+    original: str
+    port: str
+    include_dirs: Sequence[str] = ()
+    defines: Mapping[str, Optional[str]] = None
+
+    @property
+    def define_map(self) -> Mapping[str, Optional[str]]:
+        return self.defines or {}
+
+
+def _shaped(pair: Pair, inputs: Inputs) -> dict[str, np.ndarray]:
+    out = {}
+    for name, data in inputs.arrays.items():
+        dims = tuple(evaluate_int(d, inputs.sizes) for d in pair.shapes[name])
+        out[name] = data.reshape(dims) if len(dims) > 1 else data
+    return out
+
+
+def _port_inputs(pair: Pair, inputs: Inputs, fn: Function) -> ConcreteInputs:
+    scalars, arrays = {}, {}
+    values = {**inputs.all_scalars(), **inputs.arrays}
+    for p in fn.params:
+        orig = next(o for o, q in pair.port_names.items() if q == p.name) if p.name in pair.port_names.values() \
+            else p.name
+        v = values[orig]
+        if isinstance(p, ArrayParam):
+            arrays[p.name] = np.asarray(v).ravel().astype(v.dtype)
+        else:
+            scalars[p.name] = v
+    return ConcreteInputs(scalars, arrays)
+
+
+def execute_both(pair: Pair, sources: Sources, inputs: Inputs, timeout_s: float) -> tuple[RunResult, RunResult, str]:
+    macro_values = {m: inputs.sizes[m] for m in pair.macros}
+    orig_in = ConcreteInputs({p.name: inputs.all_scalars()[p.name] for p in pair.orig_raw.params
+                              if not isinstance(p, ArrayParam)}, _shaped(pair, inputs))
+    orig = run_original(sources.original, pair.orig_raw, orig_in, include_dirs=sources.include_dirs,
+                        defines=sources.define_map, macro_values=macro_values, timeout_s=timeout_s)
+    port_in = _port_inputs(pair, inputs, pair.port_raw)
+    if pair.launch is not None:
+        grid, block, shared = concrete_launch(*pair.launch, inputs.sizes)
+        entry = KernelLaunch(pair.port_raw, grid, block, shared)
+        how = f"port kernel {pair.port_raw.name}<<<{grid}, {block}>>> in the CPU emulation (g++)"
+    else:
+        entry = pair.port_raw
+        how = f"port host function {pair.port_raw.name} in the CPU emulation of CUDA (g++)"
+    port = run_port(sources.port, entry, port_in, include_dirs=sources.include_dirs,
+                    defines=sources.define_map, macro_values=macro_values, timeout_s=timeout_s)
+    return orig, port, f"original compiled with gcc; {how}"
+
+
+def confirm(pair: Pair, sources: Sources, finding: Finding, timeout_s: float = 10) -> Counterexample:
+    """Run the finding's inputs on both programs; `confirmed` says whether the executions differ."""
+    inputs = finding.inputs
+    orig, port, how = execute_both(pair, sources, inputs, timeout_s)
+    base = dict(sizes=dict(inputs.sizes), scalars=dict(inputs.scalars),
+                arrays={k: v.ravel().tolist() for k, v in inputs.arrays.items()},
+                launch=_launch_text(pair, inputs), confirmation=how)
+    if orig.fault:
+        return Counterexample(finding.kind, **base, detail=f"the original faults on this input: {orig.fault}",
+                              confirmed=False)
+    if port.fault:
+        confirmed = port.fault_kind not in ("unsupported", "harness")
+        return Counterexample("fault" if finding.kind == "value" else finding.kind, **base,
+                              detail=f"{finding.detail or ''} | executed: the port faults: {port.fault}".strip(" |"),
+                              statement=finding.statement, confirmed=confirmed)
+    diff = _first_difference(pair, orig, port)
+    if diff is None:
+        return Counterexample(finding.kind, **base, array=finding.array, index=_index(pair, finding),
+                              expected=finding.expected, actual=finding.actual, statement=finding.statement,
+                              detail=(finding.detail + " | " if finding.detail else "") +
+                              "executing both programs from source gave the same outputs", confirmed=False)
+    array, flat, expected, actual, note = diff
+    return Counterexample(finding.kind if finding.kind != "value" or note == "" else "value", **base,
+                          array=array, index=_unflatten(pair, array, flat, inputs),
+                          expected=expected, actual=actual,
+                          statement=finding.statement, detail=finding.detail + note, confirmed=True)
+
+
+def _first_difference(pair: Pair, orig: RunResult, port: RunResult):
+    for p in pair.orig_raw.params:
+        if not isinstance(p, ArrayParam):
+            continue
+        a = np.ravel(orig.arrays[p.name])
+        b = np.ravel(port.arrays[pair.port_names.get(p.name, p.name)])
+        if a.dtype.kind == "f":
+            rtol, atol = tolerance(a.dtype)
+            bad = ~np.isclose(b.astype(np.float64), a.astype(np.float64), rtol=rtol, atol=atol, equal_nan=True)
+            note = f" (compared with relative tolerance {rtol:g})"
+        else:
+            bad = a != b
+            note = ""
+        if bad.any():
+            k = int(np.flatnonzero(bad)[0])
+            return p.name, k, a[k].item(), b[k].item(), note
+    return None
+
+
+def _unflatten(pair: Pair, array: str, flat: int, inputs: Inputs) -> list[int]:
+    dims = [evaluate_int(d, inputs.sizes) for d in pair.shapes[array]]
+    return [int(i) for i in np.unravel_index(flat, dims)] if all(d > 0 for d in dims) else [flat]
+
+
+def _index(pair: Pair, finding: Finding) -> Optional[list[int]]:
+    if finding.array is None or finding.index is None:
+        return None
+    return _unflatten(pair, finding.array, finding.index, finding.inputs)
+
+
+def _launch_text(pair: Pair, inputs: Inputs) -> Optional[str]:
+    if pair.launch is None:
+        return None
+    grid, block, shared = concrete_launch(*pair.launch, inputs.sizes)
+    return f"<<<{grid}, {block}, {shared}>>>"

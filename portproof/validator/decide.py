@@ -1,0 +1,209 @@
+"""validate(original, port): parse, bind, check, decide (strongest first), confirm, report."""
+from __future__ import annotations
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Mapping, Optional, Sequence
+
+from portproof.diagnostics import CompileError, PortproofError, Unsupported
+from portproof.ir.nodes import Expr
+from portproof.ir.parse import parse_expr
+from portproof.ir.printer import to_text
+from portproof.specs import load_target
+from portproof.translators.c_frontend import parse_c_unit
+from portproof.translators.cuda_frontend import parse_cuda
+from portproof.translators.preprocess import integer_macros
+from portproof.validator.binding import Pair, bind
+from portproof.validator.bounded import bounded_check
+from portproof.validator.confirm import Sources, confirm
+from portproof.validator.contract import Contract
+from portproof.validator.execute import compile_check_port
+from portproof.validator.extents import infer_extents
+from portproof.validator.inputs import make_inputs, size_names, size_tuples
+from portproof.validator.launch import launch_limit_violations
+from portproof.validator.prove import NotProvable, prove_all_sizes, setting_for
+from portproof.validator.reward import reward_for
+from portproof.validator.search import Finding, search
+from portproof.validator.verdict import (
+    Check, Equivalent, Error, NotEquivalent, Reason, Result, Unknown, Verdict,
+)
+
+QUICK_TUPLES = 6  # size tuples tried before the proof: most wrong ports fail on one of them
+
+
+@dataclass(frozen=True)
+class Options:
+    contract: Contract = field(default_factory=Contract)
+    include_dirs: Sequence[str] = ()
+    defines: Mapping[str, Optional[str]] = field(default_factory=dict)
+    target: str = "sm_90"
+    nvcc: bool = False
+    confirm: bool = True
+
+
+def validate(original: str, port: str, options: Options = Options()) -> Result:
+    start = time.monotonic()
+    deadline = start + options.contract.timeout_s
+    checks: list[Check] = []
+    defaults: list[str] = []
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        compiled = pool.submit(compile_check_port, port, include_dirs=options.include_dirs,
+                               defines=options.defines, use_nvcc=options.nvcc)
+        try:
+            pair = _pair(original, port, options, defaults)
+            verdict = _decide(pair, original, port, options, deadline, checks)
+        except Unsupported as e:
+            verdict = Unknown(Reason.UNSUPPORTED, e.message, str(e.loc) if e.loc else None)
+        except PortproofError as e:
+            verdict = Error(e.kind, e.message, str(e.loc) if e.loc else None)
+        verdict = _with_compile_check(verdict, compiled.result(), checks)
+    result = Result(verdict, checks, defaults, time.monotonic() - start)
+    result.reward = reward_for(result)
+    return result
+
+
+def _with_compile_check(verdict: Verdict, report, checks: list[Check]) -> Verdict:
+    checks.append(Check("compile", "passed" if report.ok else "failed", f"{report.compiler}: {report.message}".strip(": ")))
+    if report.ok or isinstance(verdict, Error):
+        return verdict
+    return Error(CompileError.kind, f"the port does not compile ({report.compiler}):\n{report.message}")
+
+
+def _pair(original: str, port: str, options: Options, defaults: list[str]) -> Pair:
+    c = options.contract
+    macros = _size_macros(original, port, options)
+    if macros:
+        defaults.append(f"size macros treated as parameters (>= 1): {', '.join(sorted(macros))}")
+    unit = parse_c_unit(original, include_dirs=options.include_dirs, defines=options.defines,
+                        symbolic_macros=macros)
+    if c.original_entry and c.original_entry in unit.failures:
+        raise unit.failures[c.original_entry]
+    if not unit.program.functions and unit.failures:
+        raise next(iter(unit.failures.values()))
+    cuda = parse_cuda(port, include_dirs=options.include_dirs, defines=options.defines, symbolic_macros=macros)
+    program = unit.program
+    if len(program.functions) > 1 and not c.original_entry:
+        named = [f for f in program.functions if f.name in {g.name for g in cuda.program.functions}]
+        if len(named) == 1:
+            program = type(program)((named[0],), program.source)
+    extents: dict[str, tuple[Expr, ...]] = {}
+    for name, text in c.extents:
+        extents[name] = tuple(parse_expr(part) for part in text.split(","))
+    entry = program.functions[0] if len(program.functions) == 1 else None
+    if entry is not None:
+        inferred = {k: v for k, v in infer_extents(entry, macros).items() if k not in extents}
+        for name, dims in inferred.items():
+            defaults.append(f"extent of '{name}' inferred from the original's accesses: {to_text(dims[0])}")
+        extents.update(inferred)
+    defaults.append("integer scalar parameters are sizes >= 0; arrays do not alias")
+    pair = bind(program, cuda, c, macros, extents)
+    pair.defaults = defaults + pair.defaults
+    defaults[:] = pair.defaults
+    return pair
+
+
+def _size_macros(original: str, port: str, options: Options) -> frozenset[str]:
+    """Integer macros both files define with the same value become symbolic sizes."""
+    try:
+        a = integer_macros(original, include_dirs=options.include_dirs, defines=options.defines)
+        b = integer_macros(port, include_dirs=options.include_dirs, defines=options.defines, language="c++")
+    except PortproofError:
+        return frozenset()
+    fixed = set(options.contract.fixed_macros) | set(options.defines)
+    return frozenset(m for m in a if m in b and a[m] == b[m] and m not in fixed)
+
+
+def _decide(pair: Pair, original: str, port: str, options: Options, deadline: float,
+            checks: list[Check]) -> Verdict:
+    c = options.contract
+    sources = Sources(original, port, tuple(options.include_dirs), dict(options.defines))
+    notes: list[str] = []
+    if c.fp == "real":
+        notes.append("floating point treated as real arithmetic (--fp real): equal up to rounding")
+    if _identical(pair):
+        checks.append(Check("identical", "passed", "normalized IRs print the same"))
+        return Equivalent("all-sizes", None, tuple(notes + ["identical after normalization"]))
+
+    finding = _launch_limits(pair, options, checks)
+    if finding is None:
+        quick = search(pair, bound=c.bound, deadline=deadline, seeds=1, limit=QUICK_TUPLES)
+        finding = quick.finding
+    if finding is not None:
+        return _refute(pair, sources, finding, options, checks, notes)
+
+    if c.fp == "ieee":
+        return Unknown(Reason.APPROXIMATION, "--fp ieee: bit-exact proofs are not implemented yet; no "
+                       "counterexample was found on small inputs", None, tuple(notes))
+    try:
+        setting = setting_for(pair.orig_raw, pair.shapes, set(pair.macros), timeout_ms=2000)
+        proof = prove_all_sizes(pair.orig_fn, pair.proof_fn, setting)
+        checks.append(Check("all-sizes", "passed", f"every element of {', '.join(proof.arrays)} proved equal"))
+        checks.append(Check("bounds", "passed", "every access of the port proved in bounds for all sizes"))
+        checks.append(Check("race", "passed", "every element has one writer per launch, reads are own-cell"))
+        return Equivalent("all-sizes", None, tuple(notes))
+    except NotProvable as e:
+        why = str(e)
+        checks.append(Check("all-sizes", "unknown", why))
+    except Unsupported as e:
+        why = str(e)
+        checks.append(Check("all-sizes", "unknown", why))
+
+    full = search(pair, bound=c.bound, deadline=deadline, seeds=2)
+    checks.append(Check("testing", "passed" if full.finding is None else "failed",
+                        f"{full.runs} random runs of both IRs, every size up to {c.bound}"))
+    if full.finding is not None:
+        return _refute(pair, sources, full.finding, options, checks, notes)
+
+    bounded = bounded_check(pair, bound=c.bound, deadline=deadline)
+    if bounded.model is not None or bounded.fault is not None:
+        inputs = bounded.model
+        if inputs is None:
+            return Unknown(Reason.UNCONFIRMED, f"bounded check found a fault but no concrete input: {bounded.fault}")
+        return _refute(pair, sources, Finding("value", inputs, detail="found by z3 (bounded)"), options,
+                       checks, notes)
+    if bounded.proved_bound >= 1:
+        status = "passed" if bounded.proved_bound == c.bound else "unknown"
+        checks.append(Check("bounded", status, f"outputs equal for every size up to {bounded.proved_bound}"
+                            + (f" ({bounded.stopped})" if bounded.stopped else "")))
+        extra = [] if bounded.proved_bound == c.bound else [f"stopped below the requested bound {c.bound}: "
+                                                             f"{bounded.stopped}"]
+        return Equivalent("bounded", bounded.proved_bound, tuple(notes + extra + [f"not proved for all sizes: {why}"]))
+    checks.append(Check("bounded", "unknown", bounded.stopped))
+    return Unknown(Reason.TIMEOUT if "time limit" in bounded.stopped else Reason.UNSUPPORTED,
+                   f"no proof for all sizes ({why}); bounded check: {bounded.stopped}", None, tuple(notes))
+
+
+def _identical(pair: Pair) -> bool:
+    a = to_text(pair.orig_fn.body)
+    b = to_text(pair.proof_fn.body)
+    return a == b
+
+
+def _launch_limits(pair: Pair, options: Options, checks: list[Check]) -> Optional[Finding]:
+    target = load_target(options.target)
+    names = size_names(pair.orig_fn, pair.macros)
+    import numpy as np
+    rng = np.random.default_rng(1)
+    for sizes in list(size_tuples(names, pair.macros, options.contract.bound))[-1:]:
+        problems = launch_limit_violations(pair.port_fn, target, sizes.as_dict())
+        if problems:
+            checks.append(Check("launch", "failed", "; ".join(problems)))
+            inputs = make_inputs(pair.orig_fn, pair.shapes, sizes, rng)
+            if inputs is not None:
+                return Finding("launch", inputs, detail="; ".join(problems))
+    checks.append(Check("launch", "passed", f"launches within the limits of {target.name}"))
+    return None
+
+
+def _refute(pair: Pair, sources: Sources, finding: Finding, options: Options, checks: list[Check],
+            notes: list[str]) -> Verdict:
+    if not options.confirm:
+        return Unknown(Reason.UNCONFIRMED, f"candidate counterexample not executed (--no-confirm): "
+                       f"{finding.kind} {finding.detail}")
+    cex = confirm(pair, sources, finding)
+    checks.append(Check("confirm", "passed" if cex.confirmed else "failed", cex.confirmation))
+    if cex.confirmed:
+        return NotEquivalent(cex, tuple(notes))
+    return Unknown(Reason.UNCONFIRMED, f"a difference found in the IR was not reproduced by running the "
+                   f"programs from source: {cex.detail}", cex.statement, tuple(notes))

@@ -1,0 +1,69 @@
+"""Concrete inputs: size tuples in increasing order, small integer-valued data (exact in floating point)."""
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from typing import Iterator
+
+import numpy as np
+
+from portproof.ir.concrete import DTYPES
+from portproof.ir.nodes import ArrayParam, Expr, Function, ScalarParam
+from portproof.validator.launch import evaluate_int
+
+
+@dataclass(frozen=True)
+class Sizes:
+    """Values of the integer scalars (sizes) and generalised size macros."""
+    values: tuple[tuple[str, int], ...]
+
+    def as_dict(self) -> dict[str, int]:
+        return dict(self.values)
+
+
+@dataclass
+class Inputs:
+    sizes: dict[str, int]
+    scalars: dict[str, float]                # the non-integer scalars
+    arrays: dict[str, np.ndarray]            # flat, original parameter names
+
+    def all_scalars(self) -> dict[str, float | int]:
+        return {**self.sizes, **self.scalars}
+
+
+def size_names(fn: Function, macros: frozenset[str]) -> list[str]:
+    return [p.name for p in fn.params if isinstance(p, ScalarParam) and p.type.is_integer] + sorted(macros)
+
+
+def size_tuples(names: list[str], macros: frozenset[str], bound: int) -> Iterator[Sizes]:
+    """Every tuple with each size in [0, bound] (macros in [1, bound]), by largest size, then sum."""
+    ranges = [range(1 if n in macros else 0, bound + 1) for n in names]
+    tuples = sorted(itertools.product(*ranges), key=lambda t: (max(t, default=0), sum(t), t))
+    for t in tuples:
+        yield Sizes(tuple(zip(names, t)))
+
+
+def make_inputs(fn: Function, shapes: dict[str, tuple[Expr, ...]], sizes: Sizes, rng: np.random.Generator,
+                max_elements: int = 1 << 16) -> Inputs | None:
+    """Random small integers in every array and float scalar; None if an extent is negative or huge."""
+    env = sizes.as_dict()
+    scalars, arrays = {}, {}
+    for p in fn.params:
+        if isinstance(p, ScalarParam) and not p.type.is_integer:
+            scalars[p.name] = float(rng.integers(-3, 4))
+        elif isinstance(p, ArrayParam):
+            extent = 1
+            for d in shapes[p.name]:
+                extent *= evaluate_int(d, env)
+            if extent < 0 or extent > max_elements:
+                return None
+            data = rng.integers(-4, 5, size=extent)
+            arrays[p.name] = data.astype(DTYPES[p.type])
+    return Inputs(env, scalars, arrays)
+
+
+def array_extent(shape: tuple[Expr, ...], sizes: dict[str, int]) -> int:
+    extent = 1
+    for d in shape:
+        extent *= evaluate_int(d, sizes)
+    return extent

@@ -1,0 +1,91 @@
+"""Concrete launch configurations and the launch-limit check against a hardware target."""
+from __future__ import annotations
+
+from typing import Mapping, Optional
+
+from portproof.diagnostics import Unsupported
+from portproof.ir.nodes import (
+    Assign, Binary, Call, Cast, Const, Declare, Expr, For, Function, If, Launch, Select, Unary, Var, While,
+)
+from portproof.specs import Target
+
+
+def evaluate_int(e: Expr, env: Mapping[str, int]) -> int:
+    """An integer expression over sizes, with C's truncating division."""
+    if isinstance(e, Const):
+        return int(e.value)
+    if isinstance(e, Var):
+        if e.name not in env:
+            raise Unsupported(f"'{e.name}' is not a size known before the launch")
+        return int(env[e.name])
+    if isinstance(e, Cast):
+        return evaluate_int(e.operand, env)
+    if isinstance(e, Unary) and e.op == "-":
+        return -evaluate_int(e.operand, env)
+    if isinstance(e, Select):
+        return evaluate_int(e.if_true if evaluate_int(e.cond, env) else e.if_false, env)
+    if isinstance(e, Call) and e.function in ("min", "max") and len(e.args) == 2:
+        a, b = (evaluate_int(x, env) for x in e.args)
+        return min(a, b) if e.function == "min" else max(a, b)
+    if isinstance(e, Binary):
+        a, b = evaluate_int(e.left, env), evaluate_int(e.right, env)
+        if e.op in ("/", "%") and b == 0:
+            raise ZeroDivisionError("division by zero in a size expression")
+        ops = {"+": lambda: a + b, "-": lambda: a - b, "*": lambda: a * b,
+               "/": lambda: abs(a) // abs(b) * (1 if (a >= 0) == (b > 0) else -1),
+               "%": lambda: a - b * (abs(a) // abs(b) * (1 if (a >= 0) == (b > 0) else -1)),
+               "<": lambda: int(a < b), "<=": lambda: int(a <= b), ">": lambda: int(a > b),
+               ">=": lambda: int(a >= b), "==": lambda: int(a == b), "!=": lambda: int(a != b),
+               "<<": lambda: a << b, ">>": lambda: a >> b}
+        if e.op in ops:
+            return ops[e.op]()
+    raise Unsupported(f"size expression {e}")
+
+
+def launch_limit_violations(fn: Function, target: Target, env: Mapping[str, int]) -> list[str]:
+    """Launches in `fn` whose block or grid break the target's limits at the sizes in `env`; host
+    integer locals are followed in order where they are plain expressions of the sizes."""
+    problems: list[str] = []
+    _scan(fn.body, dict(env), target, problems)
+    return problems
+
+
+def _scan(stmts, env: dict, target: Target, problems: list[str]) -> None:
+    for s in stmts:
+        if isinstance(s, (Declare, Assign)) and getattr(s, "init", getattr(s, "value", None)) is not None:
+            value = s.init if isinstance(s, Declare) else s.value
+            try:
+                env[s.name] = evaluate_int(value, env)
+            except (Unsupported, ZeroDivisionError, TypeError, ValueError):
+                env.pop(s.name, None)
+        elif isinstance(s, (For, While, If)):
+            for body in (getattr(s, "body", ()), getattr(s, "then", ()), getattr(s, "orelse", ())):
+                _scan(body, dict(env), target, problems)
+        elif isinstance(s, Launch):
+            problems.extend(_launch_problems(s, env, target))
+
+
+def _launch_problems(node: Launch, env: Mapping[str, int], target: Target) -> list[str]:
+    try:
+        block = [evaluate_int(b, env) for b in node.block]
+        grid = [evaluate_int(g, env) for g in node.grid]
+    except (Unsupported, ZeroDivisionError):
+        return []
+    out = []
+    where = f"{node.loc}: " if node.loc else ""
+    threads = block[0] * block[1] * block[2]
+    if threads > target.max_threads_per_block:
+        out.append(f"{where}launch of {node.kernel} with {threads} threads per block; "
+                   f"{target.name} allows {target.max_threads_per_block}")
+    for d, (b, lim) in enumerate(zip(block, target.max_block_dim)):
+        if b > lim:
+            out.append(f"{where}blockDim.{'xyz'[d]} = {b} exceeds {lim} on {target.name}")
+    for d, (g, lim) in enumerate(zip(grid, target.max_grid_dim)):
+        if g > lim:
+            out.append(f"{where}gridDim.{'xyz'[d]} = {g} exceeds {lim} on {target.name}")
+    return out
+
+
+def concrete_launch(grid: tuple, block: tuple, shared: Optional[Expr], env: Mapping[str, int]):
+    return (tuple(evaluate_int(g, env) for g in grid), tuple(evaluate_int(b, env) for b in block),
+            evaluate_int(shared, env) if shared is not None else 0)

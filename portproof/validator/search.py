@@ -1,0 +1,119 @@
+"""Counterexample search by running both IRs on small random inputs (never a proof of equivalence)."""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Optional
+
+import numpy as np
+
+from portproof.diagnostics import Unsupported
+from portproof.ir.concrete import arrays_to_numpy, run_concrete
+from portproof.ir.faults import ExecutionFault
+from portproof.ir.mapper import walk
+from portproof.ir.nodes import ArrayParam, Copy, Store
+from portproof.validator.binding import Pair
+from portproof.validator.inputs import Inputs, make_inputs, size_names, size_tuples
+
+
+@dataclass
+class Finding:
+    """A candidate counterexample: inputs on which the IRs of the two programs disagree."""
+    kind: str                     # value | uninitialized | fault
+    inputs: Inputs
+    array: Optional[str] = None
+    index: Optional[int] = None
+    expected: object = None
+    actual: object = None
+    detail: str = ""
+    statement: Optional[str] = None
+
+
+@dataclass
+class SearchReport:
+    finding: Optional[Finding] = None
+    runs: int = 0
+    skipped: list[str] = field(default_factory=list)  # inputs on which the original itself faults
+
+
+def tolerance(dtype: np.dtype) -> tuple[float, float]:
+    return (1e-5, 1e-6) if dtype == np.float32 else (1e-9, 1e-12)
+
+
+def compare_outputs(pair: Pair, orig: dict, port: dict) -> Optional[tuple]:
+    """(array, flat index, kind, expected, actual) of the first difference, or None."""
+    for p in pair.orig_fn.params:
+        if not isinstance(p, ArrayParam):
+            continue
+        o, q = orig[p.name], port[p.name]
+        ov, qv = np.ravel(o.values), np.ravel(q.values)
+        od, qd = np.ravel(o.defined), np.ravel(q.defined)
+        for k in np.flatnonzero(od & ~qd):
+            return p.name, int(k), "uninitialized", ov[k].item(), None
+        if ov.dtype.kind == "f" or qv.dtype.kind == "f":
+            rtol, atol = tolerance(ov.dtype)
+            bad = ~np.isclose(qv.astype(np.float64), ov.astype(np.float64), rtol=rtol, atol=atol, equal_nan=True)
+        else:
+            bad = ov != qv
+        bad &= od
+        if bad.any():
+            k = int(np.flatnonzero(bad)[0])
+            return p.name, k, "value", ov[k].item(), qv[k].item()
+    return None
+
+
+def writers(pair: Pair, array: str) -> Optional[str]:
+    """The port's statements that write `array` (directly or through a device copy of it)."""
+    sources = {array}
+    for n in walk(pair.proof_fn.body):
+        if isinstance(n, Copy) and n.dst in sources:
+            sources.add(n.src)
+    locs = sorted({str(n.loc) for n in walk(pair.proof_fn.body)
+                   if isinstance(n, Store) and n.array in sources and n.loc is not None})
+    return ", ".join(locs) if locs else None
+
+
+def run_pair(pair: Pair, inputs: Inputs) -> tuple[Optional[dict], Optional[dict], Optional[Exception]]:
+    """Run both IRs; the original's fault is returned as the third value with no outputs."""
+    try:
+        o = run_concrete(pair.original, pair.orig_fn.name, inputs.all_scalars(), inputs.arrays)
+    except (ExecutionFault, Unsupported) as e:
+        return None, None, e
+    orig = arrays_to_numpy(o)
+    try:
+        q = run_concrete(pair.port, pair.port_fn.name, inputs.all_scalars(), inputs.arrays)
+    except ExecutionFault as e:
+        return orig, {"fault": e}, None
+    return orig, arrays_to_numpy(q), None
+
+
+def search(pair: Pair, *, bound: int, deadline: float, seeds: int = 2, limit: Optional[int] = None,
+           rng_seed: int = 0) -> SearchReport:
+    """Try size tuples in increasing order (each size up to `bound`), `seeds` random inputs each."""
+    report = SearchReport()
+    rng = np.random.default_rng(rng_seed)
+    names = size_names(pair.orig_fn, pair.macros)
+    for count, sizes in enumerate(size_tuples(names, pair.macros, bound)):
+        if (limit is not None and count >= limit) or time.monotonic() > deadline:
+            break
+        for _ in range(seeds):
+            inputs = make_inputs(pair.orig_fn, pair.shapes, sizes, rng)
+            if inputs is None:
+                break
+            report.runs += 1
+            orig, port, orig_fault = run_pair(pair, inputs)
+            if orig_fault is not None:
+                report.skipped.append(f"{sizes.as_dict()}: {orig_fault}")
+                break
+            if "fault" in port:
+                fault = port["fault"]
+                report.finding = Finding("fault", inputs, detail=str(fault),
+                                         statement=str(fault.loc) if fault.loc else None)
+                return report
+            diff = compare_outputs(pair, orig, port)
+            if diff is not None:
+                array, index, kind, expected, actual = diff
+                report.finding = Finding(kind, inputs, array, index, expected, actual,
+                                         statement=writers(pair, array))
+                return report
+    return report
