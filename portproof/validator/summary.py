@@ -243,7 +243,10 @@ class Summarizer(Mapper):
         closed = {}
         for key, acc in promoted.items():
             if key in buffer_after:
-                closed[key] = self.close_fold(key[0], acc, buffer_after[key], buffer_before[key], loop, acc_set)
+                # the element's value in memory when the loop starts: what this thread stored before
+                current = read_fn("own", key[0], self.arrays[key[0]].is_integer)(key[1])
+                closed[key] = (self.close_fold(key[0], acc, buffer_after[key], current, loop, acc_set),
+                               current, buffer_before[key])
         for w in inside:
             if (w.array, w.index) in closed:
                 continue  # replaced by the element's value after the loop, written below
@@ -255,12 +258,12 @@ class Summarizer(Mapper):
             self.env[name] = self.close_fold(name, acc, after[name], before[name], loop, acc_set)
         self.types = types_before
         self.buffer = {key: value for key, value in buffer_before.items() if key[0] not in stored}
-        for (array, index), value in closed.items():
+        for (array, index), (value, current, stored) in closed.items():
             if value.free_symbols & self.tainted:
                 raise NotProvable(f"'{array}[{index}]' is updated in the loop over '{s.var}' in a way the "
                                   f"prover cannot close", s.loc)
             self.phase.writes.append(Write(array, index, value, self.cond, tuple(self.loops), s.loc))
-            self.buffer[(array, index)] = value
+            self.buffer[(array, index)] = value.xreplace({current: stored})
 
     def close_fold(self, name, acc, new, old, loop: Loop, accs: set) -> sp.Expr:
         """The value of a scalar after a loop whose body maps it from `acc` to `new`."""
