@@ -29,6 +29,7 @@ class Pair:
     launch: Optional[tuple] = None           # kernel-only ports: (grid, block, shared) over original names
     port_names: dict[str, str] = field(default_factory=dict)   # original name -> port's own name
     defaults: list[str] = field(default_factory=list)
+    macro_values: dict[str, int] = field(default_factory=dict)  # the generalised macros' own values
 
 
 def bind(original: Program, port: CudaUnit, contract: Contract, macros: frozenset[str],

@@ -99,6 +99,8 @@ class CellEvaluator:
 
     def apply_loop(self, loop: Loop, group: list[Write], index: sp.Expr, current: sp.Expr, depth: int,
                    facts: Facts) -> sp.Expr:
+        if loop.step != 1 and not facts.valid(sp.Ge(loop.step, 1)):
+            raise NotProvable(f"the step {loop.step} of the loop over '{loop.var}' may be zero", loop.loc)
         merged = self.merge_grid_stride(loop, group, depth)
         if merged is not None:
             loop, group, extra = merged
@@ -144,8 +146,7 @@ class CellEvaluator:
         if acc not in delta.free_symbols:
             return current + loop_sum(loop, delta)
         if acc not in new.free_symbols:
-            last = loop.lo + loop.step * (trip_count(loop) - 1)
-            return ite(sp.Gt(trip_count(loop), 0), new.xreplace({loop.var: last}), current)
+            return ite(sp.Gt(trip_count(loop), 0), new.xreplace({loop.var: loop.last()}), current)
         raise NotProvable(f"the updates of '{group[0].array}' in the loop over '{loop.var}' are not a sum",
                           loop.loc)
 

@@ -6,6 +6,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Mapping, Optional, Sequence
 
+import numpy as np
+
 from portproof.diagnostics import CompileError, PortproofError, Unsupported
 from portproof.ir.nodes import Expr
 from portproof.ir.parse import parse_expr
@@ -72,7 +74,8 @@ def _with_compile_check(verdict: Verdict, report, checks: list[Check]) -> Verdic
 
 def _pair(original: str, port: str, options: Options, defaults: list[str]) -> Pair:
     c = options.contract
-    macros = _size_macros(original, port, options)
+    macro_values = _size_macros(original, port, options)
+    macros = frozenset(macro_values)
     if macros:
         defaults.append(f"size macros treated as parameters (>= 1): {', '.join(sorted(macros))}")
     unit = parse_c_unit(original, include_dirs=options.include_dirs, defines=options.defines,
@@ -98,20 +101,21 @@ def _pair(original: str, port: str, options: Options, defaults: list[str]) -> Pa
         extents.update(inferred)
     defaults.append("integer scalar parameters are sizes >= 0; arrays do not alias")
     pair = bind(program, cuda, c, macros, extents)
+    pair.macro_values = macro_values
     pair.defaults = defaults + pair.defaults
     defaults[:] = pair.defaults
     return pair
 
 
-def _size_macros(original: str, port: str, options: Options) -> frozenset[str]:
-    """Integer macros both files define with the same value become symbolic sizes."""
+def _size_macros(original: str, port: str, options: Options) -> dict[str, int]:
+    """Integer macros both files define with the same value become symbolic sizes (name -> value)."""
     try:
         a = integer_macros(original, include_dirs=options.include_dirs, defines=options.defines)
         b = integer_macros(port, include_dirs=options.include_dirs, defines=options.defines, language="c++")
     except PortproofError:
-        return frozenset()
+        return {}
     fixed = set(options.contract.fixed_macros) | set(options.defines)
-    return frozenset(m for m in a if m in b and a[m] == b[m] and m not in fixed)
+    return {m: v for m, v in a.items() if m in b and b[m] == v and m not in fixed}
 
 
 def _decide(pair: Pair, original: str, port: str, options: Options, deadline: float,
@@ -181,17 +185,19 @@ def _identical(pair: Pair) -> bool:
 
 
 def _launch_limits(pair: Pair, options: Options, checks: list[Check]) -> Optional[Finding]:
+    """Launches that break the target's limits at the largest tested sizes, or at the real values
+    of generalised size macros (a kernel that is never launched computes nothing)."""
     target = load_target(options.target)
     names = size_names(pair.orig_fn, pair.macros)
-    import numpy as np
-    rng = np.random.default_rng(1)
-    for sizes in list(size_tuples(names, pair.macros, options.contract.bound))[-1:]:
-        problems = launch_limit_violations(pair.port_fn, target, sizes.as_dict())
+    largest = list(size_tuples(names, pair.macros, options.contract.bound))[-1]
+    for env in (largest.as_dict(), {**largest.as_dict(), **pair.macro_values}):
+        problems = launch_limit_violations(pair.port_fn, target, env)
         if problems:
             checks.append(Check("launch", "failed", "; ".join(problems)))
-            inputs = make_inputs(pair.orig_fn, pair.shapes, sizes, rng)
-            if inputs is not None:
+            inputs = make_inputs(pair.orig_fn, pair.shapes, largest, np.random.default_rng(1))
+            if env == largest.as_dict() and inputs is not None:
                 return Finding("launch", inputs, detail="; ".join(problems))
+            raise Unsupported("; ".join(problems) + " (at the macros' own values; no small counterexample)")
     checks.append(Check("launch", "passed", f"launches within the limits of {target.name}"))
     return None
 

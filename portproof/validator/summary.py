@@ -39,6 +39,7 @@ class Loop:
     step: sp.Expr
     parallel: bool
     loc: Optional[SourceLoc] = None
+    descending: bool = False  # runs from hi-1 down to lo (the order matters for last-value folds)
 
     def range_facts(self) -> tuple:
         facts = (sp.Ge(self.var, self.lo), sp.Lt(self.var, self.hi))
@@ -48,7 +49,11 @@ class Loop:
 
     def subs(self, mapping: dict) -> "Loop":
         return Loop(self.var, self.lo.xreplace(mapping), self.hi.xreplace(mapping),
-                    self.step.xreplace(mapping), self.parallel, self.loc)
+                    self.step.xreplace(mapping), self.parallel, self.loc, self.descending)
+
+    def last(self) -> sp.Expr:
+        """The value of the variable in the last iteration (when there is one)."""
+        return self.lo if self.descending else self.lo + self.step * (trip_count(self) - 1)
 
 
 @dataclass(frozen=True)
@@ -192,6 +197,8 @@ class Summarizer(Mapper):
         value = self.convert(self.ev(s.value), self.ty(s.value), self.arrays[s.array])
         self.phase.writes.append(Write(s.array, index, value, self.cond, tuple(self.loops), s.loc))
         self.phase.accesses.append(Access(s.array, index, self.cond, tuple(self.loops), s.loc))
+        # another index of the same array may be the same element: forget what was stored there
+        self.buffer = {key: v for key, v in self.buffer.items() if key[0] != s.array}
         self.buffer[(s.array, index)] = value
 
     def map_if(self, s: If) -> None:
@@ -217,9 +224,9 @@ class Summarizer(Mapper):
         self.types = saved_types
 
     def map_for(self, s: For) -> None:
-        lo, hi, step = self.loop_range(s)
+        lo, hi, step, descending = self.loop_range(s)
         k = _fresh(s.var, True)
-        loop = Loop(k, lo, hi, step, False, s.loc)
+        loop = Loop(k, lo, hi, step, False, s.loc, descending)
         carried = sorted(_assigned_scalars(s.body) & set(self.env))
         accs = {name: _fresh(f"acc:{name}", self.types[name].is_integer) for name in carried}
         # elements this thread wrote just before the loop are promoted to accumulators too
@@ -274,30 +281,30 @@ class Summarizer(Mapper):
         if not _mentions(delta, accs):
             return old + loop_sum(loop, delta)
         if not _mentions(new, accs):
-            last = loop.lo + loop.step * (trip_count(loop) - 1)
-            return ite(sp.Gt(trip_count(loop), 0), new.xreplace({loop.var: last}), old)
+            return ite(sp.Gt(trip_count(loop), 0), new.xreplace({loop.var: loop.last()}), old)
         t = _fresh(f"carried:{name}", acc.is_integer)
         self.tainted.add(t)
         return t
 
-    def loop_range(self, s: For) -> tuple[sp.Expr, sp.Expr, sp.Expr]:
+    def loop_range(self, s: For) -> tuple[sp.Expr, sp.Expr, sp.Expr, bool]:
+        """(lo, hi, step, descending) of a counted loop; anything else is refused."""
         start, step = self.ev(s.start), self.ev(s.step)
         c = s.cond
-        if not isinstance(c, Binary) or c.op not in ("<", "<=", ">", ">=", "!="):
-            raise NotProvable("loop condition is not a comparison of the loop variable", s.loc)
+        if not isinstance(c, Binary) or c.op not in ("<", "<=", ">", ">="):
+            raise NotProvable("loop condition is not an ordering comparison of the loop variable", s.loc)
         if c.left == Var(s.var):
             op, bound = c.op, self.ev(c.right)
         elif c.right == Var(s.var):
-            op, bound = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "!=": "!="}[c.op], self.ev(c.left)
+            op, bound = {"<": ">", "<=": ">=", ">": "<", ">=": "<="}[c.op], self.ev(c.left)
         else:
             raise NotProvable("loop condition does not compare the loop variable", s.loc)
-        if op == "!=" and step == 1:
-            op = "<"
         if op in ("<", "<=") and (step.is_positive or (not step.is_number and step.is_nonnegative)):
-            return start, bound + 1 if op == "<=" else bound, step
+            return start, bound + 1 if op == "<=" else bound, step, False
         if op in (">", ">=") and step == -1:
+            if not s.type.signed:
+                raise NotProvable(f"unsigned loop variable '{s.var}' counting down (wraps around below 0)", s.loc)
             lo = bound + 1 if op == ">" else bound
-            return lo, start + 1, sp.Integer(1)
+            return lo, start + 1, sp.Integer(1), True
         raise NotProvable("loop shape not supported (step direction or bound)", s.loc)
 
     def map_while(self, s: While) -> None:

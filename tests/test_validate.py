@@ -1,0 +1,120 @@
+"""End-to-end behaviour of `validate` beyond the corpus labels: size macros, launch limits, and
+counterexamples that reproduce when executed again."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from portproof.corpus import cases
+from portproof.validator.cli import run
+from portproof.validator.confirm import Sources, execute_both
+from portproof.validator.cli import options_from, parser
+from portproof.validator.decide import _pair
+from portproof.validator.inputs import Inputs
+from portproof.validator.verdict import NotEquivalent
+
+CORPUS = Path(__file__).resolve().parent.parent / "corpus"
+
+MACRO_ORIGINAL = """\
+#define N 4096
+#define M 2048
+void scale2d(double alpha, double A[N][M], double B[N][M])
+{
+    for (int i = 0; i < N; i++)
+        for (int j = 0; j < M; j++)
+            B[i][j] = alpha * A[i][j];
+}
+"""
+
+MACRO_PORT = """\
+#define N 4096
+#define M 2048
+#define BLOCK %s
+__global__ void k(double alpha, const double *A, double *B)
+{
+    int j = blockIdx.x * blockDim.x + threadIdx.x;
+    int i = blockIdx.y;
+    if (j < M && i < N) B[i * M + j] = alpha * A[i * M + j];
+}
+void scale2d(double alpha, double *A, double *B)
+{
+    double *dA, *dB;
+    cudaMalloc(&dA, N * M * sizeof(double));
+    cudaMalloc(&dB, N * M * sizeof(double));
+    cudaMemcpy(dA, A, N * M * sizeof(double), cudaMemcpyHostToDevice);
+    k<<<dim3((M + BLOCK - 1) / BLOCK, N), BLOCK>>>(alpha, dA, dB);
+    cudaMemcpy(B, dB, N * M * sizeof(double), cudaMemcpyDeviceToHost);
+    cudaFree(dA); cudaFree(dB);
+}
+"""
+
+
+def _write(tmp_path, original: str, port: str) -> tuple[str, str]:
+    (tmp_path / "orig.c").write_text(original)
+    (tmp_path / "port.cu").write_text(port)
+    return str(tmp_path / "orig.c"), str(tmp_path / "port.cu")
+
+
+def test_size_macros_are_proved_symbolically(tmp_path):
+    result, _ = run([*_write(tmp_path, MACRO_ORIGINAL, MACRO_PORT % "128")])
+    assert result.verdict.verdict == "equivalent" and result.verdict.scope == "all-sizes"
+    assert any("size macros treated as parameters" in d and "N" in d for d in result.defaults)
+
+
+def test_fixed_macro_is_not_generalised(tmp_path):
+    orig, port = _write(tmp_path, MACRO_ORIGINAL, MACRO_PORT % "128")
+    result, _ = run([orig, port, "-D", "N=3", "-D", "M=5"])
+    assert result.verdict.verdict == "equivalent"
+    assert not any("size macros" in d for d in result.defaults)
+
+
+def test_launch_over_the_thread_limit_is_refuted(tmp_path):
+    """2048 threads per block is an invalid launch on sm_90: the kernel never runs."""
+    result, _ = run([*_write(tmp_path, MACRO_ORIGINAL, MACRO_PORT % "2048")])
+    assert result.verdict.verdict == "not-equivalent"
+    assert any(c.name == "launch" and c.status == "failed" for c in result.checks)
+    assert result.verdict.counterexample.confirmed
+
+
+MUTANTS = [c for c in cases(CORPUS) if c.expect == "not-equivalent"]
+
+
+@pytest.fixture(scope="module")
+def refutations():
+    """Counterexamples of a spread of mutants (one per pair, first six pairs)."""
+    seen, out = set(), []
+    for c in MUTANTS:
+        if c.pair in seen or len(out) == 6:
+            continue
+        seen.add(c.pair)
+        result, _ = run([str(c.original), str(c.port), *c.args])
+        assert isinstance(result.verdict, NotEquivalent), c.id
+        out.append((c, result.verdict.counterexample))
+    return out
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(k=st.integers(0, 5))
+def test_counterexample_reproduces_when_executed_again(refutations, k):
+    """Re-running a reported counterexample from source, independently of the validation, differs."""
+    case, cex = refutations[k % len(refutations)]
+    args = parser().parse_args([str(case.original), str(case.port), *case.args])
+    pair = _pair(str(case.original), str(case.port), options_from(args), [])
+    arrays = {name: np.asarray(values, dtype=_dtype(pair, name)) for name, values in cex.arrays.items()}
+    inputs = Inputs(dict(cex.sizes), dict(cex.scalars), arrays)
+    orig, port, _ = execute_both(pair, Sources(str(case.original), str(case.port)), inputs, 10)
+    if port.fault:  # the port has no defined result here: the report must have said so
+        assert "faults" in cex.detail, cex
+        return
+    name = cex.array
+    got_o = np.ravel(orig.arrays[name])
+    got_p = np.ravel(port.arrays[pair.port_names.get(name, name)])
+    assert not np.allclose(got_o.astype(float), got_p.astype(float), rtol=1e-6, equal_nan=True)
+
+
+def _dtype(pair, name):
+    from portproof.ir.concrete import DTYPES
+    return DTYPES[pair.orig_fn.param(name).type]
