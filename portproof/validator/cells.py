@@ -189,25 +189,31 @@ class CellEvaluator:
 
     # ---- grid-stride loops ------------------------------------------------------------------------
     def merge_grid_stride(self, loop: Loop, group: list[Write], depth: int):
-        """threads g < P each running `for (i = g + c; i < n; i += P)` cover i in [c, n) once each."""
+        """threads g < P each running `for (i = g + c; i < n; i += P)` cover i in [c, n) once each:
+        the pair becomes one parallel loop over i (at the stride loop's place in the nest)."""
         if not loop.parallel or loop.lo != 0:
             return None
-        inner = {id(w.loops[depth + 1]) if len(w.loops) > depth + 1 else None for w in group}
-        if len(inner) != 1 or None in inner:
+        first = group[0].loops[depth + 1:]
+        for pos, stride_loop in enumerate(first):
+            offset = sp.expand(stride_loop.lo - loop.var)
+            if not stride_loop.parallel and loop.var not in offset.free_symbols and \
+                    sp.expand(stride_loop.step - loop.hi) == 0 and loop.var not in stride_loop.hi.free_symbols:
+                break
+        else:
             return None
-        stride_loop = group[0].loops[depth + 1]
-        offset = sp.expand(stride_loop.lo - loop.var)
-        if stride_loop.parallel or loop.var in offset.free_symbols or \
-                sp.expand(stride_loop.step - loop.hi) != 0 or loop.var in stride_loop.hi.free_symbols:
-            return None
+        at = depth + 1 + pos
         for w in group:
+            if len(w.loops) <= at or w.loops[at] is not stride_loop:
+                return None
             if any(loop.var in t.free_symbols for t in (w.index, w.value, w.cond)) or \
-                    any(loop.var in (lp.lo.free_symbols | lp.hi.free_symbols) for lp in w.loops[depth + 2:]):
+                    any(loop.var in (lp.lo.free_symbols | lp.hi.free_symbols | lp.step.free_symbols)
+                        for k, lp in enumerate(w.loops[depth + 1:], depth + 1) if k != at):
                 return None
         merged = Loop(stride_loop.var, offset, stride_loop.hi, sp.Integer(1), True, stride_loop.loc)
-        new = [Write(w.array, w.index, w.value, w.cond, w.loops[:depth] + (merged,) + w.loops[depth + 2:], w.loc)
+        new = [Write(w.array, w.index, w.value, w.cond,
+                     w.loops[:depth] + w.loops[depth + 1:at] + (merged,) + w.loops[at + 1:], w.loc)
                for w in group]
-        return merged, new, sp.Ge(loop.hi, 1)
+        return new[0].loops[depth], new, sp.Ge(loop.hi, 1)
 
 
 def solve_linear(eqs: list[sp.Expr], unknowns: list[sp.Symbol]) -> dict:

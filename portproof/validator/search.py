@@ -88,12 +88,14 @@ def run_pair(pair: Pair, inputs: Inputs) -> tuple[Optional[dict], Optional[dict]
 
 
 def search(pair: Pair, *, bound: int, deadline: float, seeds: int = 2, limit: Optional[int] = None,
-           rng_seed: int = 0) -> SearchReport:
-    """Try size tuples in increasing order (each size up to `bound`), `seeds` random inputs each."""
+           rng_seed: int = 0, start_at: int = 0) -> SearchReport:
+    """Try size tuples in increasing order (each size up to `bound`), `seeds` random inputs each;
+    `start_at=-1` starts from the largest tuple instead (a smoke test of one run)."""
     report = SearchReport()
     rng = np.random.default_rng(rng_seed)
     names = size_names(pair.orig_fn, pair.macros)
-    for count, sizes in enumerate(size_tuples(names, pair.macros, bound)):
+    tuples = list(size_tuples(names, pair.macros, bound))
+    for count, sizes in enumerate(tuples[start_at:] + tuples[:start_at]):
         if (limit is not None and count >= limit) or time.monotonic() > deadline:
             break
         for _ in range(seeds):
