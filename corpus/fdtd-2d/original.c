@@ -6,8 +6,9 @@ void kernel_fdtd_2d(int tmax, int nx, int ny,
     int t, i, j;
 
     for (t = 0; t < tmax; t++) {
-        for (j = 0; j < ny; j++)
-            ey[0][j] = _fict_[t];
+        if (nx > 0)   /* PolyBench writes row 0 unconditionally; guarded so that nx = 0 stays in bounds */
+            for (j = 0; j < ny; j++)
+                ey[0][j] = _fict_[t];
         for (i = 1; i < nx; i++)
             for (j = 0; j < ny; j++)
                 ey[i][j] = ey[i][j] - 0.5 * (hz[i][j] - hz[i - 1][j]);
