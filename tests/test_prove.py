@@ -309,23 +309,13 @@ WRONG = {
 }
 
 
-FIXED = {"buffer-ignores-aliasing-store", "decreasing-loop-last-value"}  # fixed in 1cb11b6
-
-
 @pytest.mark.parametrize("name", sorted(WRONG))
 def test_wrong_pairs_really_differ(name):
     orig, port, sizes = WRONG[name]
     assert run_pair(orig, port, sizes) != {}
 
 
-@pytest.mark.parametrize("name", sorted(FIXED))
-def test_never_proves_wrong_pairs_fixed(name):
-    orig, port, _ = WRONG[name]
-    refusal(orig, port)
-
-
-@pytest.mark.xfail(strict=True, reason="soundness bug: the prover proves a pair that is not equivalent")
-@pytest.mark.parametrize("name", sorted(set(WRONG) - FIXED))
+@pytest.mark.parametrize("name", sorted(WRONG))
 def test_never_proves_wrong_pairs(name):
     orig, port, _ = WRONG[name]
     refusal(orig, port)
@@ -345,6 +335,5 @@ def test_unsigned_wrap_pair_really_differs():
     assert run_pair(UNSIGNED_O, UNSIGNED_KERNEL.function("f"), {"n": 4}, port_program=UNSIGNED_KERNEL) != {}
 
 
-@pytest.mark.xfail(strict=True, reason="soundness bug: unsigned wrap-around of threadIdx arithmetic ignored")
 def test_never_proves_unsigned_wrap():
     refusal(UNSIGNED_O, inline_launches(UNSIGNED_KERNEL, UNSIGNED_KERNEL.function("f")))

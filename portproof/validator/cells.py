@@ -49,7 +49,7 @@ class CellEvaluator:
         if info and info[0].startswith("at"):
             index = self.resolve(e.args[0], facts)
             return self.value_at(int(info[0][2:]), info[1], sp.expand(index), facts)
-        if info and info[0] == "own":
+        if info and info[0].startswith("own"):
             raise NotProvable(f"a thread reads '{info[1]}[{e.args[0]}]', which the same parallel phase "
                               f"writes elsewhere (possible race or stale read)")
         if not e.args or isinstance(e, sp.Symbol):
@@ -89,7 +89,8 @@ class CellEvaluator:
         """A thread's read of the element it writes is the element's current value."""
         def rw(x: sp.Basic) -> sp.Basic:
             info = read_info(x)
-            if info and info[0] == "own" and info[1] == w.array and sp.expand(x.args[0] - w.index) == 0:
+            if info and info[0] == f"own{w.version}" and info[1] == w.array and \
+                    sp.expand(x.args[0] - w.index) == 0:
                 return current
             if not x.args or isinstance(x, sp.Symbol):
                 return x
@@ -136,8 +137,8 @@ class CellEvaluator:
         """Every iteration updates the element: close the update as a sum (or take the last one)."""
         integer = self.s.arrays[group[0].array].is_integer
         acc = (int_symbol if integer else real_symbol)(f"acc#{next(_counter)}")
-        inner = [Write(w.array, w.index, w.value, w.cond, w.loops[:depth] + w.loops[depth + 1:], w.loc)
-                 for w in group]
+        inner = [Write(w.array, w.index, w.value, w.cond, w.loops[:depth] + w.loops[depth + 1:], w.loc,
+                       w.version) for w in group]
         body = self.effect(inner, index, acc, depth, facts.with_(*loop.range_facts()))
         new = pull_out(body, acc)
         if new == acc:
@@ -211,7 +212,7 @@ class CellEvaluator:
                 return None
         merged = Loop(stride_loop.var, offset, stride_loop.hi, sp.Integer(1), True, stride_loop.loc)
         new = [Write(w.array, w.index, w.value, w.cond,
-                     w.loops[:depth] + w.loops[depth + 1:at] + (merged,) + w.loops[at + 1:], w.loc)
+                     w.loops[:depth] + w.loops[depth + 1:at] + (merged,) + w.loops[at + 1:], w.loc, w.version)
                for w in group]
         return new[0].loops[depth], new, sp.Ge(loop.hi, 1)
 
@@ -283,7 +284,7 @@ def _substitute(group: list[Write], depth: int, mapping: dict) -> list[Write]:
 
     return [Write(w.array, sp.expand(w.index.xreplace(mapping)), w.value.xreplace(mapping),
                   w.cond.xreplace(mapping) if w.cond is not sp.true else w.cond,
-                  w.loops[:depth] + tuple(sub_loop(lp) for lp in w.loops[depth + 1:]), w.loc)
+                  w.loops[:depth] + tuple(sub_loop(lp) for lp in w.loops[depth + 1:]), w.loc, w.version)
             for w in group]
 
 

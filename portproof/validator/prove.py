@@ -70,7 +70,7 @@ def prove_all_sizes(original: Function, port: Function, setting: Setting) -> All
 
 def _prove_array(name: str, shape: tuple, so: Summary, sp_: Summary, orig_cells: CellEvaluator,
                  port_cells: CellEvaluator, setting: Setting) -> None:
-    cell = tuple(int_symbol(f"{name}_{k}", nonnegative=True) for k in range(len(shape)))
+    cell = tuple(int_symbol(f"{name}@{k}", nonnegative=True) for k in range(len(shape)))
     facts = setting.facts.with_(*(sp.Lt(c, n) for c, n in zip(cell, shape)))
     index = _flat(cell, shape)
     vo = orig_cells.value_at(len(so.phases), name, index, facts)
@@ -135,7 +135,7 @@ def _check_port_arrays(summary: Summary, cells: CellEvaluator, setting: Setting)
         if kind != "undef":
             continue
         shape = next(iter(cells.candidate_shapes(name)), (summary.extents[name],))
-        cell = tuple(int_symbol(f"{name}_{k}", nonnegative=True) for k in range(len(shape)))
+        cell = tuple(int_symbol(f"{name}@{k}", nonnegative=True) for k in range(len(shape)))
         facts = setting.facts.with_(*(sp.Lt(c, n) for c, n in zip(cell, shape)))
         cells.value_at(len(summary.phases), name, _flat(cell, shape), facts)
 

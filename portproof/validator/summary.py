@@ -64,6 +64,7 @@ class Write:
     cond: sp.Basic
     loops: tuple[Loop, ...]
     loc: Optional[SourceLoc]
+    version: int = 0  # how many stores to `array` this thread made before this one, in this phase
 
 
 @dataclass(frozen=True)
@@ -121,6 +122,7 @@ class Summarizer(Mapper):
         self.cond: sp.Basic = sp.true
         self.loops: list[Loop] = []
         self.buffer: dict[tuple[str, sp.Expr], sp.Expr] = {}
+        self.versions: dict[str, int] = {}  # stores per array so far in the phase (own reads carry it)
         self.phase_index = 0
         self.phase = Phase()
         self.return_value: Optional[sp.Expr] = None
@@ -139,6 +141,7 @@ class Summarizer(Mapper):
             self.phase_index = k
             self.phase = Phase(written=frozenset(_written_arrays(stmt)))
             self.buffer = {}
+            self.versions = {}
             self(stmt)
             phases.append(self.phase)
         return Summary(phases, self.arrays, self.extents, self.initial, self.declared_at,
@@ -169,10 +172,27 @@ class Summarizer(Mapper):
         if array in self.phase.written:
             if (array, index) in self.buffer:
                 return self.buffer[(array, index)]
-            return read_fn("own", array, integer)(index)
+            return self.own(array, index)
         return read_fn(f"at{self.phase_index}", array, integer)(index)
 
+    def own(self, array: str, index: sp.Expr) -> sp.Expr:
+        """This thread's read of an element the phase writes: valid only as the value just before
+        this thread's next store to the array (the version says which store that is)."""
+        version = self.versions.get(array, 0)
+        return read_fn(f"own{version}", array, self.arrays[array].is_integer)(index)
+
+    def store(self, w: Write) -> None:
+        self.phase.writes.append(w)
+        self.versions[w.array] = w.version + 1
+
+    def bump(self, arrays) -> None:
+        """After a join (if/else, loop) earlier own reads of these arrays are no longer current."""
+        for a in arrays:
+            self.versions[a] = self.versions.get(a, 0) + 1
+
     def convert(self, value: sp.Expr, src: ScalarType, dst: ScalarType) -> sp.Expr:
+        if dst.kind == "bool":
+            return as_value(sp.Ne(value, 0))
         if dst.is_integer and src.is_float:
             return sp.Function("trunc")(value)
         return value
@@ -195,7 +215,8 @@ class Summarizer(Mapper):
             raise NotProvable("multi-dimensional store after flattening", s.loc)
         index = sp.expand(self.ev(s.index[0]))
         value = self.convert(self.ev(s.value), self.ty(s.value), self.arrays[s.array])
-        self.phase.writes.append(Write(s.array, index, value, self.cond, tuple(self.loops), s.loc))
+        self.store(Write(s.array, index, value, self.cond, tuple(self.loops), s.loc,
+                         self.versions.get(s.array, 0)))
         self.phase.accesses.append(Access(s.array, index, self.cond, tuple(self.loops), s.loc))
         # another index of the same array may be the same element: forget what was stored there
         self.buffer = {key: v for key, v in self.buffer.items() if key[0] != s.array}
@@ -203,17 +224,18 @@ class Summarizer(Mapper):
 
     def map_if(self, s: If) -> None:
         c = self.cond_of(s.cond)
-        outer_cond, env = self.cond, dict(self.env)
+        outer_cond, env, buffer = self.cond, dict(self.env), dict(self.buffer)
         self.cond = sp.And(outer_cond, c)
         self.block(s.then)
         then_env = self.env
-        self.env, self.cond = dict(env), sp.And(outer_cond, sp.Not(c))
+        self.env, self.cond, self.buffer = dict(env), sp.And(outer_cond, sp.Not(c)), dict(buffer)
         self.block(s.orelse)
         else_env = self.env
         self.env = {k: ite(c, then_env[k], else_env[k]) if k in then_env and k in else_env else env.get(k)
                     for k in env}
         self.cond = outer_cond
         self.buffer = {}
+        self.bump(_written_arrays(s))
 
     def block(self, stmts) -> None:
         saved_types = dict(self.types)
@@ -224,6 +246,11 @@ class Summarizer(Mapper):
         self.types = saved_types
 
     def map_for(self, s: For) -> None:
+        assigned = _assigned_scalars(s.body) | {n.name for n in walk(s.body) if isinstance(n, Declare)}
+        changing = assigned & ({s.var} | _scalars_in(s.cond) | _scalars_in(s.step))
+        if changing:
+            raise NotProvable(f"the loop over '{s.var}' changes {', '.join(sorted(changing))} in its body "
+                              f"(its bound or step is not fixed)", s.loc)
         lo, hi, step, descending = self.loop_range(s)
         k = _fresh(s.var, True)
         loop = Loop(k, lo, hi, step, False, s.loc, descending)
@@ -240,8 +267,10 @@ class Summarizer(Mapper):
         self.loops.append(loop)
         self.buffer = {key: promoted.get(key, value) for key, value in buffer_before.items()}
         first = len(self.phase.writes)
+        self.bump(stored)
         self.block(s.body)
         self.loops.pop()
+        self.bump(stored)
         after, buffer_after = self.env, self.buffer
         self.env = {n: v for n, v in before.items()}
         acc_set = set(accs.values()) | set(promoted.values())
@@ -250,8 +279,8 @@ class Summarizer(Mapper):
         closed = {}
         for key, acc in promoted.items():
             if key in buffer_after:
-                # the element's value in memory when the loop starts: what this thread stored before
-                current = read_fn("own", key[0], self.arrays[key[0]].is_integer)(key[1])
+                # the element's value in memory when the loop ends: what this thread stored last
+                current = self.own(key[0], key[1])
                 closed[key] = (self.close_fold(key[0], acc, buffer_after[key], current, loop, acc_set),
                                current, buffer_before[key])
         for w in inside:
@@ -269,7 +298,8 @@ class Summarizer(Mapper):
             if value.free_symbols & self.tainted:
                 raise NotProvable(f"'{array}[{index}]' is updated in the loop over '{s.var}' in a way the "
                                   f"prover cannot close", s.loc)
-            self.phase.writes.append(Write(array, index, value, self.cond, tuple(self.loops), s.loc))
+            self.store(Write(array, index, value, self.cond, tuple(self.loops), s.loc,
+                             self.versions.get(array, 0)))
             self.buffer[(array, index)] = value.xreplace({current: stored})
 
     def close_fold(self, name, acc, new, old, loop: Loop, accs: set) -> sp.Expr:
@@ -345,7 +375,7 @@ class Summarizer(Mapper):
         loop = Loop(k, sp.Integer(0), count, sp.Integer(1), False, s.loc)
         self.loops.append(loop)
         value = self.read(s.src, k, s.loc)
-        self.phase.writes.append(Write(s.dst, k, value, self.cond, tuple(self.loops), s.loc))
+        self.store(Write(s.dst, k, value, self.cond, tuple(self.loops), s.loc, self.versions.get(s.dst, 0)))
         self.phase.accesses.append(Access(s.dst, k, self.cond, tuple(self.loops), s.loc))
         self.loops.pop()
 
@@ -356,7 +386,8 @@ class Summarizer(Mapper):
         k = _fresh("fill", True)
         loop = Loop(k, sp.Integer(0), self.ev(s.count), sp.Integer(1), False, s.loc)
         self.loops.append(loop)
-        self.phase.writes.append(Write(s.array, k, sp.Integer(0), self.cond, tuple(self.loops), s.loc))
+        self.store(Write(s.array, k, sp.Integer(0), self.cond, tuple(self.loops), s.loc,
+                         self.versions.get(s.array, 0)))
         self.phase.accesses.append(Access(s.array, k, self.cond, tuple(self.loops), s.loc))
         self.loops.pop()
 
@@ -421,6 +452,9 @@ class _Eval(Mapper):
         if op == "+":
             return a + b
         if op == "-":
+            t = self.o.ty(e)
+            if is_int and not t.signed:  # unsigned subtraction wraps around below zero
+                return ite(sp.Ge(a, b), a - b, a - b + 2 ** t.bits)
             return a - b
         if op == "*":
             return a * b
@@ -429,7 +463,7 @@ class _Eval(Mapper):
         if op == "%" and is_int:
             return c_mod(a, b)
         if op in ("<<", ">>") and is_int and b.is_Integer and 0 <= int(b) < 63:
-            return a * 2 ** int(b) if op == "<<" else c_div(a, sp.Integer(2 ** int(b)))
+            return a * 2 ** int(b) if op == "<<" else sp.floor(a / 2 ** int(b))  # gcc/nvcc: arithmetic
         raise NotProvable(f"operator '{op}'")
 
     def map_select(self, e: Select) -> sp.Expr:
@@ -472,6 +506,10 @@ def _mentions(e: sp.Basic, symbols: set) -> bool:
 def _assigned_scalars(stmts) -> set[str]:
     declared = {n.name for n in walk(stmts) if isinstance(n, Declare)}
     return {n.name for n in walk(stmts) if isinstance(n, Assign)} - declared
+
+
+def _scalars_in(e) -> set[str]:
+    return {n.name for n in walk(e) if isinstance(n, Var)}
 
 
 def _written_arrays(stmt) -> set[str]:

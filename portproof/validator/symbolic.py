@@ -113,12 +113,26 @@ def sigma(k: sp.Symbol, lo: sp.Expr, hi: sp.Expr, body: sp.Expr) -> sp.Expr:
         return sp.Integer(0)
     total = sp.Integer(0)
     for term in sp.Add.make_args(body):
+        split = _invariant_choice(term, k)
+        if split is not None:  # sum of ite(c, a, b) with c independent of k: choose outside the sum
+            c, a, b = split
+            total += ite(c, sigma(k, lo, hi, a), sigma(k, lo, hi, b))
+            continue
         indep, dep = term.as_independent(k, as_Add=False)
         if dep == 1:
             total += indep * sp.Max(hi - lo, 0)
         else:
             total += indep * SIGMA(k, lo, hi, dep)
     return total
+
+
+def _invariant_choice(term: sp.Expr, k: sp.Symbol):
+    """term = rest * ite(c, a, b) with c free of k: (c, rest*a, rest*b), else None."""
+    for factor in sp.Mul.make_args(term):
+        if isinstance(factor, sp.Function) and factor.func == ITE and k not in factor.args[0].free_symbols:
+            rest = sp.Mul(*[f for f in sp.Mul.make_args(term) if f is not factor])
+            return factor.args[0], sp.expand(rest * factor.args[1]), sp.expand(rest * factor.args[2])
+    return None
 
 
 def canonical(e: sp.Expr) -> sp.Expr:
