@@ -519,6 +519,65 @@ def test_dynamic_shared_memory_is_sized_by_the_launch():
     assert out.arrays["d"].values == [3] * 4
 
 
+def _racy_kernel(with_barrier):
+    """Thread 1 of block 0 writes d[0] that thread 0 read; a barrier at the end, if asked."""
+    body = [Declare("t", U32, V("threadIdx.x"), loc=loc(1)),
+            If(b("==", V("t"), c(0, U32)), (Declare("v", I32, Load("d", (c(0),)), loc=loc(2)),)),
+            If(b("==", V("t"), c(1, U32)), (Store("d", (c(0),), c(5), loc=loc(3)),))]
+    if with_barrier:
+        body.append(Barrier(loc=loc(4)))
+    k = kernel("k", (ArrayParam("d", I32, ()),), *body)
+    return launcher(k, (2, 1, 1), (4, 1, 1), (ArrayParam("d", I32, ()),), (ArrayArg("d"),))
+
+
+def test_same_race_with_and_without_the_barrier_schedule():
+    races = []
+    for with_barrier in (False, True):
+        with pytest.raises(Race) as e:
+            run_concrete(_racy_kernel(with_barrier), "main", {}, {"d": np.zeros(4, np.int32)})
+        races.append((str(e.value), e.value.first, e.value.second, e.value.loc, e.value.thread))
+    assert races[0] == races[1]
+    assert races[0][1].thread.thread == (0, 0, 0) and races[0][1].loc == loc(2)
+    assert races[0][2].thread.thread == (1, 0, 0) and races[0][2].loc == loc(3)
+
+
+def test_return_in_a_kernel_without_barriers_closes_its_scopes():
+    # thread 0 declares `v` and returns inside a loop; thread 1 must not see `v`
+    k = kernel("k", (ArrayParam("d", I32, ()),),
+               count_loop("i", c(1), Declare("v", I32, c(1)),
+                          If(b("==", V("threadIdx.x"), c(0, U32)), (Return(),))),
+               Store("d", (V("threadIdx.x"),), V("v"), loc=loc(7)))
+    prog = launcher(k, (1, 1, 1), (2, 1, 1), (ArrayParam("d", I32, ()),), (ArrayArg("d"),))
+    with pytest.raises(Unsupported, match="unknown variable v"):
+        run_concrete(prog, "main", {}, {"d": np.zeros(2, np.int32)})
+
+
+def test_fault_in_a_kernel_without_barriers_names_thread_and_statement():
+    k = kernel("k", (ArrayParam("d", I32, ()),),
+               Store("d", (b("+", GLOBAL_ID, c(1, U32)),), c(1), loc=loc(8)))
+    prog = launcher(k, (2, 1, 1), (2, 1, 1), (ArrayParam("d", I32, ()),), (ArrayArg("d"),))
+    with pytest.raises(OutOfBounds) as e:
+        run_concrete(prog, "main", {}, {"d": np.zeros(4, np.int32)})
+    assert e.value.loc == loc(8) and str(e.value.thread) == "block (1, 0, 0) thread (1, 0, 0)"
+
+
+def test_idle_threads_of_a_fixed_grid_are_cheap():
+    # a <<<(8, 8), (32, 8)>>> grid-stride kernel on a 3 x 3 problem: 16384 threads, 9 busy
+    row, col = V("row"), V("col")
+    k = kernel("k", (ScalarParam("n", I32), ArrayParam("a", F64, ())),
+               Declare("row", I32, b("+", b("*", V("blockIdx.y"), V("blockDim.y")), V("threadIdx.y"))),
+               Declare("col", I32, b("+", b("*", V("blockIdx.x"), V("blockDim.x")), V("threadIdx.x"))),
+               For("i", I32, row, b("<", V("i"), V("n")), c(64),
+                   (For("j", I32, col, b("<", V("j"), V("n")), c(256),
+                        (Store("a", (b("+", b("*", V("i"), V("n")), V("j")),), c(1.0, F64)),)),)))
+    prog = launcher(k, (8, 8, 1), (32, 8, 1), (ScalarParam("n", I32), ArrayParam("a", F64, ())),
+                    (V("n"), ArrayArg("a")))
+    start = time.perf_counter()
+    out = run_concrete(prog, "main", {"n": 3}, {"a": np.zeros(9)})
+    assert time.perf_counter() - start < 1.0
+    assert out.arrays["a"].values == [1.0] * 9
+
+
 # ---- ParallelFor -----------------------------------------------------------------------------
 
 def test_parallel_for_points_and_races():

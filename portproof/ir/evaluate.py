@@ -1,6 +1,7 @@
 """Expression evaluation for the interpreter: value domain, UNDEF, array stores, thread frames."""
 from __future__ import annotations
 
+import functools
 from typing import Any, Callable, ClassVar, Optional, Protocol
 
 from portproof.diagnostics import Unsupported
@@ -85,7 +86,12 @@ class Frame:
 
 
 class Evaluator(Mapper):
-    """Evaluates expressions to (value, C type) pairs in a thread's frame."""
+    """Evaluates expressions to (value, C type) pairs in a thread's frame.
+
+    Each expression node is compiled once per run to a closure `f(frame) -> (value, type)` that
+    calls its children's closures directly; a closure remembers the operand types it last saw
+    (by identity) and the conversions C applies to them, so the inner loop does no type logic.
+    """
     _handlers: ClassVar[dict[type, Callable[..., Any]]] = {}
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
@@ -96,9 +102,12 @@ class Evaluator(Mapper):
         self.domain = domain
         self.symbolic = 0  # depth of data-dependent branches being executed
         self.consts: dict[Any, Any] = {}
+        self.code: dict[int, Callable[[Frame], tuple[Any, ScalarType]]] = {}
+        self.flats: dict[int, Callable[[str, ArrayStore, Frame], int]] = {}
+        self.alive: list[Any] = []  # the compiled nodes, so that no id in `code` is reused
 
     def __call__(self, node: Any, st: Frame) -> Any:
-        """Mapper dispatch, memoised per node class (this is the interpreter's inner loop)."""
+        """Statement dispatch, memoised per node class."""
         handler = self._handlers.get(node.__class__)
         if handler is None:
             for cls in node.__class__.__mro__:
@@ -109,6 +118,27 @@ class Evaluator(Mapper):
                 return self.map_foreign(node, st)
             self._handlers[node.__class__] = handler
         return handler(self, node, st)
+
+    def eval(self, e: n.Expr, st: Frame) -> tuple[Any, ScalarType]:
+        """The value and C type of expression `e` in frame `st`."""
+        f = self.code.get(id(e))
+        if f is None:
+            f = self.compile(e)
+        return f(st)
+
+    def compile(self, e: n.Expr) -> Callable[[Frame], tuple[Any, ScalarType]]:
+        f = self.code.get(id(e))
+        if f is None:
+            for cls in e.__class__.__mro__:
+                make = getattr(self, "compile_" + getattr(cls, "mapper_method", "map_")[4:], None)
+                if make is not None:
+                    f = make(e)
+                    break
+            else:
+                f = functools.partial(self.map_foreign, e)
+            self.code[id(e)] = f
+            self.alive.append(e)
+        return f
 
     def _const(self, value: int | float, type: ScalarType) -> Any:
         key = (value, type)
@@ -128,7 +158,7 @@ class Evaluator(Mapper):
         return self.domain.truth(v)
 
     def _index(self, e: n.Expr, st: Frame) -> int:
-        v, _ = self(e, st)
+        v = self.eval(e, st)[0]
         if v is UNDEF:
             raise UndefinedValue(use="as an index or size")
         return self.domain.index(v)
@@ -140,99 +170,153 @@ class Evaluator(Mapper):
             raise Unsupported(f"unknown array {name}", st.loc) from None
 
     def _flat(self, name: str, store: ArrayStore, index: tuple[n.Expr, ...], st: Frame) -> int:
-        idx = tuple(self._index(i, st) for i in index)
-        shape = store.shape
-        if len(idx) != len(shape):
-            raise RankMismatch(name, idx, shape)
-        flat = 0
-        for i, extent in zip(idx, shape):
-            if not 0 <= i < extent:
-                raise OutOfBounds(name, idx, shape)
-            flat = flat * extent + i
+        f = self.flats.get(id(index))
+        if f is None:
+            f = self.flats[id(index)] = self._flattener(index)
+            self.alive.append(index)
+        return f(name, store, st)
+
+    def _flattener(self, index: tuple[n.Expr, ...]) -> Callable[[str, ArrayStore, Frame], int]:
+        """A function giving the flat element of `name[index]` in a store, checked in bounds."""
+        subscripts, to_int = [self.compile(i) for i in index], self.domain.index
+
+        def flat(name: str, store: ArrayStore, st: Frame) -> int:
+            idx = []
+            for f in subscripts:
+                v = f(st)[0]
+                if v is UNDEF:
+                    raise UndefinedValue(use="as an index or size")
+                idx.append(to_int(v))
+            shape = store.shape
+            if len(idx) != len(shape):
+                raise RankMismatch(name, tuple(idx), shape)
+            k = 0
+            for i, extent in zip(idx, shape):
+                if not 0 <= i < extent:
+                    raise OutOfBounds(name, tuple(idx), shape)
+                k = k * extent + i
+            return k
         return flat
 
     def _record(self, st: Frame, name: str, store: ArrayStore, flat: int, kind: str) -> None:
         if st.races is not None and store.space != "local":
-            st.races.record(name, store.values, flat, kind, st.tid, st.block, st.coord, st.loc,
-                            self.symbolic > 0)
+            st.races.record(name, store.values, flat, kind, st, self.symbolic > 0)
 
-    def _guarded(self, e: n.Expr, st: Frame) -> tuple[Any, ScalarType]:
-        """Evaluate `e` where it runs only under a data-dependent condition."""
+    def _guarded(self, f: Callable[[Frame], Any], st: Frame) -> tuple[Any, ScalarType]:
+        """Evaluate `f` where it runs only under a data-dependent condition."""
         self.symbolic += 1
         try:
-            return self(e, st)
-        except ExecutionFault as f:
-            raise conditional(f) from f
+            return f(st)
+        except ExecutionFault as fault:
+            raise conditional(fault) from fault
         finally:
             self.symbolic -= 1
 
-    def map_const(self, e: n.Const, st: Frame) -> tuple[Any, ScalarType]:
-        v = self.consts.get(id(e))
-        if v is None:
-            v = self.consts[id(e)] = self.domain.constant(e.value, e.type)
-        return v, e.type
+    def arith(self, op: str) -> Callable[[Any, ScalarType, Any, ScalarType], tuple[Any, ScalarType]]:
+        """`x op y` on typed operands, remembering the conversions of the last operand types."""
+        binary, cast = self.domain.binary, self.domain.cast
+        last_x = last_y = ox = rt = None
+        cast_x = cast_y = False
 
-    def map_var(self, e: n.Var, st: Frame) -> tuple[Any, ScalarType]:
-        try:
-            return st.env[e.name], st.types[e.name]
-        except KeyError:
-            raise Unsupported(f"unknown variable {e.name}", st.loc) from None
+        def run(x: Any, tx: ScalarType, y: Any, ty: ScalarType) -> tuple[Any, ScalarType]:
+            nonlocal last_x, last_y, ox, rt, cast_x, cast_y
+            if tx is not last_x or ty is not last_y:
+                ox, rt = binary_types(op, tx, ty)
+                last_x, last_y, cast_x, cast_y = tx, ty, tx != ox, ty != ox
+            if x is UNDEF or y is UNDEF:
+                return UNDEF, rt
+            return binary(op, cast(x, tx, ox) if cast_x else x, cast(y, ty, ox) if cast_y else y,
+                          ox, rt), rt
+        return run
 
-    def map_load(self, e: n.Load, st: Frame) -> tuple[Any, ScalarType]:
-        store = self._array(e.array, st)
-        flat = self._flat(e.array, store, e.index, st)
-        self._record(st, e.array, store, flat, "read")
-        return store.values[flat], store.type
+    # ---- compiling expression nodes ----------------------------------------------------------
 
-    def map_unary(self, e: n.Unary, st: Frame) -> tuple[Any, ScalarType]:
-        v, t = self(e.operand, st)
-        operand_type, result_type = unary_types(e.op, t)
-        if v is UNDEF:
-            return UNDEF, result_type
-        return self.domain.unary(e.op, self._cast(v, t, operand_type), operand_type), result_type
+    def compile_const(self, e: n.Const) -> Callable[[Frame], tuple[Any, ScalarType]]:
+        result = None
 
-    def map_binary(self, e: n.Binary, st: Frame) -> tuple[Any, ScalarType]:
-        if e.op in ("&&", "||"):
-            return self._logical(e, st)
-        x, tx = self(e.left, st)
-        y, ty = self(e.right, st)
-        return self._arith(e.op, x, tx, y, ty)
+        def run(st: Frame) -> tuple[Any, ScalarType]:
+            nonlocal result
+            if result is None:
+                result = (self.domain.constant(e.value, e.type), e.type)
+            return result
+        return run
 
-    def _arith(self, op: str, x: Any, tx: ScalarType, y: Any,
-               ty: ScalarType) -> tuple[Any, ScalarType]:
-        operand_type, result_type = binary_types(op, tx, ty)
-        if x is UNDEF or y is UNDEF:
-            return UNDEF, result_type
-        x, y = self._cast(x, tx, operand_type), self._cast(y, ty, operand_type)
-        return self.domain.binary(op, x, y, operand_type, result_type), result_type
+    def compile_var(self, e: n.Var) -> Callable[[Frame], tuple[Any, ScalarType]]:
+        name = e.name
 
-    def _logical(self, e: n.Binary, st: Frame) -> tuple[Any, ScalarType]:
-        x, tx = self(e.left, st)
-        if x is UNDEF:
-            return UNDEF, I32
-        t = self.domain.truth(x)
-        if t is not None and t == (e.op == "||"):
-            return self._const(int(t), I32), I32
-        y, ty = self(e.right, st) if t is not None else self._guarded(e.right, st)
-        return self._arith(e.op, x, tx, y, ty)
+        def run(st: Frame) -> tuple[Any, ScalarType]:
+            try:
+                return st.env[name], st.types[name]
+            except KeyError:
+                raise Unsupported(f"unknown variable {name}", st.loc) from None
+        return run
 
-    def map_select(self, e: n.Select, st: Frame) -> tuple[Any, ScalarType]:
-        c, _ = self(e.cond, st)
-        if c is UNDEF:
-            return UNDEF, self._type(e, st)
-        t = self.domain.truth(c)
-        if t is not None:
-            chosen, other = (e.if_true, e.if_false) if t else (e.if_false, e.if_true)
-            v, tv = self(chosen, st)
-            result_type = arithmetic_result(tv, self._type(other, st))
-            return self._cast(v, tv, result_type), result_type
-        a, ta = self._guarded(e.if_true, st)
-        b, tb = self._guarded(e.if_false, st)
-        result_type = arithmetic_result(ta, tb)
-        if a is UNDEF or b is UNDEF:
-            return UNDEF, result_type
-        a, b = self._cast(a, ta, result_type), self._cast(b, tb, result_type)
-        return self.domain.select(c, a, b, result_type), result_type
+    def compile_load(self, e: n.Load) -> Callable[[Frame], tuple[Any, ScalarType]]:
+        name, flat, array = e.array, self._flattener(e.index), self._array
+
+        def run(st: Frame) -> tuple[Any, ScalarType]:
+            store = array(name, st)
+            k = flat(name, store, st)
+            if st.races is not None and store.space != "local":
+                st.races.record(name, store.values, k, "read", st, self.symbolic > 0)
+            return store.values[k], store.type
+        return run
+
+    def compile_unary(self, e: n.Unary) -> Callable[[Frame], tuple[Any, ScalarType]]:
+        op, operand, unary = e.op, self.compile(e.operand), self.domain.unary
+        last = ot = rt = None
+
+        def run(st: Frame) -> tuple[Any, ScalarType]:
+            nonlocal last, ot, rt
+            v, t = operand(st)
+            if t is not last:
+                ot, rt = unary_types(op, t)
+                last = t
+            if v is UNDEF:
+                return UNDEF, rt
+            return unary(op, self._cast(v, t, ot), ot), rt
+        return run
+
+    def compile_binary(self, e: n.Binary) -> Callable[[Frame], tuple[Any, ScalarType]]:
+        left, right, arith = self.compile(e.left), self.compile(e.right), self.arith(e.op)
+        if e.op not in ("&&", "||"):
+            return lambda st: arith(*left(st), *right(st))
+        short = e.op == "||"
+        truth = self.domain.truth
+
+        def logical(st: Frame) -> tuple[Any, ScalarType]:
+            x, tx = left(st)
+            if x is UNDEF:
+                return UNDEF, I32
+            t = truth(x)
+            if t is not None and t == short:
+                return self._const(int(t), I32), I32
+            return arith(x, tx, *(right(st) if t is not None else self._guarded(right, st)))
+        return logical
+
+    def compile_select(self, e: n.Select) -> Callable[[Frame], tuple[Any, ScalarType]]:
+        cond, if_true, if_false = self.compile(e.cond), self.compile(e.if_true), \
+            self.compile(e.if_false)
+        truth = self.domain.truth
+
+        def run(st: Frame) -> tuple[Any, ScalarType]:
+            c = cond(st)[0]
+            if c is UNDEF:
+                return UNDEF, self._type(e, st)
+            t = truth(c)
+            if t is not None:
+                chosen, other = (if_true, e.if_false) if t else (if_false, e.if_true)
+                v, tv = chosen(st)
+                result_type = arithmetic_result(tv, self._type(other, st))
+                return self._cast(v, tv, result_type), result_type
+            a, ta = self._guarded(if_true, st)
+            b, tb = self._guarded(if_false, st)
+            result_type = arithmetic_result(ta, tb)
+            if a is UNDEF or b is UNDEF:
+                return UNDEF, result_type
+            a, b = self._cast(a, ta, result_type), self._cast(b, tb, result_type)
+            return self.domain.select(c, a, b, result_type), result_type
+        return run
 
     def _type(self, e: n.Expr, st: Frame) -> ScalarType:
         try:
@@ -240,17 +324,32 @@ class Evaluator(Mapper):
         except KeyError as k:
             raise Unsupported(f"unknown name {k.args[0]}", st.loc) from None
 
-    def map_cast(self, e: n.Cast, st: Frame) -> tuple[Any, ScalarType]:
-        v, t = self(e.operand, st)
-        return self._cast(v, t, e.type), e.type
+    def compile_cast(self, e: n.Cast) -> Callable[[Frame], tuple[Any, ScalarType]]:
+        operand, type = self.compile(e.operand), e.type
 
-    def map_call(self, e: n.Call, st: Frame) -> tuple[Any, ScalarType]:
-        args = [self(a, st) for a in e.args]
-        params, result_type = signature(e.function, tuple(t for _, t in args))
-        if any(v is UNDEF for v, _ in args):
-            return UNDEF, result_type
-        values = tuple(self._cast(v, t, p) for (v, t), p in zip(args, params))
-        return self.domain.call(e.function, values, params, result_type), result_type
+        def run(st: Frame) -> tuple[Any, ScalarType]:
+            v, t = operand(st)
+            return self._cast(v, t, type), type
+        return run
+
+    def compile_call(self, e: n.Call) -> Callable[[Frame], tuple[Any, ScalarType]]:
+        name, args = e.function, [self.compile(a) for a in e.args]
+        last: Any = None
+        params: Any = None
+        result_type: Any = None
+
+        def run(st: Frame) -> tuple[Any, ScalarType]:
+            nonlocal last, params, result_type
+            values = [f(st) for f in args]
+            types = tuple([t for _, t in values])
+            if types != last:
+                params, result_type = signature(name, types)
+                last = types
+            if any(v is UNDEF for v, _ in values):
+                return UNDEF, result_type
+            converted = tuple(self._cast(v, t, p) for (v, t), p in zip(values, params))
+            return self.domain.call(name, converted, params, result_type), result_type
+        return run
 
 
 def conditional(f: ExecutionFault) -> Exception:

@@ -11,6 +11,7 @@ from portproof.ir import nodes as n
 from portproof.ir.evaluate import UNDEF, ArrayStore, Domain, Evaluator, Frame, conditional
 from portproof.ir.faults import (Access, BadArray, BadLaunch, ExecutionFault, OutOfBounds, Race,
                                  StepLimit, ThreadCoord)
+from portproof.ir.mapper import walk
 from portproof.ir.parallel import Block, RaceLog, run_block
 from portproof.ir.types import I32, U32, U64, ScalarType, promote
 
@@ -52,6 +53,8 @@ class _Interpreter(Evaluator):
         self.check_races = check_races
         self.steps = 0
         self.globals: dict[str, Any] = {}
+        self.adders: dict[int, Any] = {}  # a For loop's id -> the `+` of its step
+        self.barriers: dict[str, bool] = {}  # kernel name -> whether its body has a Barrier
 
     # ---- entry, scopes, helpers -------------------------------------------------------------
 
@@ -86,7 +89,9 @@ class _Interpreter(Evaluator):
         """Run statements in a new scope; yields at each barrier reached."""
         st.scopes.append([])
         for s in stmts:
-            self._tick()
+            self.steps += 1
+            if self.steps > self.max_steps:
+                raise StepLimit(self.max_steps)
             st.loc = s.loc
             try:
                 r = self(s, st)
@@ -138,27 +143,31 @@ class _Interpreter(Evaluator):
     def map_declare(self, s: n.Declare, st: Frame) -> None:
         v = UNDEF
         if s.init is not None:
-            v, t = self(s.init, st)
+            v, t = self.eval(s.init, st)
             v = self._cast(v, t, s.type)
-        self._bind(st, st.env, s.name, v)
-        self._bind(st, st.types, s.name, s.type)
+        env, types, name = st.env, st.types, s.name
+        scope = st.scopes[-1]
+        scope.append((env, name, env.get(name, _MISSING)))
+        env[name] = v
+        scope.append((types, name, types.get(name, _MISSING)))
+        types[name] = s.type
 
     def map_assign(self, s: n.Assign, st: Frame) -> None:
         target = st.types.get(s.name)
         if target is None:
             raise Unsupported(f"assignment to unknown variable {s.name}", s.loc)
-        v, t = self(s.value, st)
+        v, t = self.eval(s.value, st)
         st.env[s.name] = self._cast(v, t, target)
 
     def map_store(self, s: n.Store, st: Frame) -> None:
         store = self._array(s.array, st)
         flat = self._flat(s.array, store, s.index, st)
-        v, t = self(s.value, st)
+        v, t = self.eval(s.value, st)
         self._record(st, s.array, store, flat, "write")
         store.values[flat] = self._cast(v, t, store.type)
 
     def map_if(self, s: n.If, st: Frame) -> Iterator[n.Barrier]:
-        c, _ = self(s.cond, st)
+        c, _ = self.eval(s.cond, st)
         t = self._truth(c, "as a branch condition")
         if t is None:
             self._fork(c, s, st)
@@ -202,21 +211,24 @@ class _Interpreter(Evaluator):
     def _loop_test(self, cond: n.Expr, st: Frame, loc: Optional[n.SourceLoc]) -> bool:
         self._tick()
         st.loc = loc
-        c, _ = self(cond, st)
+        c, _ = self.eval(cond, st)
         t = self._truth(c, "as a loop condition")
         if t is None:
             raise Unsupported("data-dependent loop bound", loc)
         return t
 
     def map_for(self, s: n.For, st: Frame) -> Iterator[n.Barrier]:
-        start, t = self(s.start, st)
+        start, t = self.eval(s.start, st)
+        add = self.adders.get(id(s))
+        if add is None:
+            add = self.adders[id(s)] = self.arith("+")
         st.scopes.append([])
         self._bind(st, st.env, s.var, self._cast(start, t, s.type))
         self._bind(st, st.types, s.var, s.type)
         while self._loop_test(s.cond, st, s.loc):
             yield from self._block(s.body, st)
-            step, t = self(s.step, st)
-            v, tv = self._arith("+", st.env[s.var], s.type, step, t)
+            step, t = self.eval(s.step, st)
+            v, tv = add(st.env[s.var], s.type, step, t)
             st.env[s.var] = self._cast(v, tv, s.type)
         self._close_scope(st)
 
@@ -227,7 +239,7 @@ class _Interpreter(Evaluator):
     def map_return(self, s: n.Return, st: Frame) -> None:
         if self.symbolic:
             raise Unsupported("return under a data-dependent condition", s.loc)
-        raise _Return(None if s.value is None else self(s.value, st))
+        raise _Return(None if s.value is None else self.eval(s.value, st))
 
     def map_barrier(self, s: n.Barrier, st: Frame) -> Iterator[n.Barrier]:
         if st.block is None:
@@ -288,7 +300,7 @@ class _Interpreter(Evaluator):
     def map_atomic(self, s: n.Atomic, st: Frame) -> None:
         store = self._array(s.array, st)
         flat = self._flat(s.array, store, s.index, st)
-        v, t = self(s.value, st)
+        v, t = self.eval(s.value, st)
         v = self._cast(v, t, store.type)
         old = store.values[flat]
         self._record(st, s.array, store, flat, "atomic")
@@ -337,7 +349,7 @@ class _Interpreter(Evaluator):
             elif isinstance(a, n.ArrayArg):
                 raise BadLaunch(f"array {a.name} passed for scalar parameter {p.name}")
             else:
-                v, t = self(a, st)
+                v, t = self.eval(a, st)
                 frame.env[p.name], frame.types[p.name] = self._cast(v, t, p.type), p.type
         for p, store in passed:
             frame.arrays[p.name] = self._bind_array(p, store, frame)
@@ -356,34 +368,57 @@ class _Interpreter(Evaluator):
 
     def _launch(self, kernel: n.Function, grid: tuple[int, ...], block: tuple[int, ...],
                 shared_bytes: int, frame: Frame) -> None:
+        """Run every thread; blocks of a kernel without barriers run thread after thread."""
         races = RaceLog() if self.check_races else None
-        u = lambda i: self._const(i, U32)  # noqa: E731
+        u = [self._const(i, U32) for i in range(max(grid + block) + 1)]
         dims = {"warpSize": self._const(32, I32)}
         for axis, g, b in zip("xyz", grid, block):
-            dims[f"gridDim.{axis}"], dims[f"blockDim.{axis}"] = u(g), u(b)
+            dims[f"gridDim.{axis}"], dims[f"blockDim.{axis}"] = u[g], u[b]
         types = dict(frame.types, warpSize=I32)
         types.update({f"{v}.{axis}": U32 for v in ("threadIdx", "blockIdx", "blockDim", "gridDim")
                       for axis in "xyz"})
+        scheduled = self._has_barrier(kernel)
+        points = list(itertools.product(*(range(b) for b in reversed(block))))
         tid = 0
         for bz, by, bx in itertools.product(*(range(g) for g in reversed(grid))):
             blk = Block(bx + grid[0] * (by + grid[1] * bz), shared_bytes)
             block_env = dict(frame.env, **dims)
-            block_env.update({"blockIdx.x": u(bx), "blockIdx.y": u(by), "blockIdx.z": u(bz)})
+            block_env.update({"blockIdx.x": u[bx], "blockIdx.y": u[by], "blockIdx.z": u[bz]})
             threads = []
-            for tz, ty, tx in itertools.product(*(range(b) for b in reversed(block))):
+            for tz, ty, tx in points:
                 env = dict(block_env)
-                env.update({"threadIdx.x": u(tx), "threadIdx.y": u(ty), "threadIdx.z": u(tz)})
+                env["threadIdx.x"], env["threadIdx.y"], env["threadIdx.z"] = u[tx], u[ty], u[tz]
                 coord = ThreadCoord((bx, by, bz), (tx, ty, tz))
-                thread = Frame(env, dict(types), dict(frame.arrays), coord, tid, blk, races)
-                threads.append((coord, self._thread(kernel, thread)))
+                if scheduled:
+                    thread = Frame(env, dict(types), dict(frame.arrays), coord, tid, blk, races)
+                    threads.append((coord, self._thread(kernel, thread)))
+                else:  # threads share the tables that each restores when it ends
+                    self._run_thread(kernel, Frame(env, types, frame.arrays, coord, tid, blk,
+                                                   races))
                 tid += 1
-            run_block(threads, blk)
+            if scheduled:
+                run_block(threads, blk)
+
+    def _has_barrier(self, kernel: n.Function) -> bool:
+        found = self.barriers.get(kernel.name)
+        if found is None:
+            found = self.barriers[kernel.name] = any(isinstance(x, n.Barrier)
+                                                     for x in walk(kernel.body))
+        return found
 
     def _thread(self, kernel: n.Function, st: Frame) -> Iterator[n.Barrier]:
         try:
             yield from self._block(kernel.body, st)
         except _Return:
             pass
+
+    def _run_thread(self, kernel: n.Function, st: Frame) -> None:
+        """Run a thread that reaches no barrier to its end, closing the scopes a return left."""
+        try:
+            self._run_to_end(kernel.body, st, "barrier in a kernel without barriers")
+        except _Return:
+            while st.scopes:
+                self._close_scope(st)
 
     def map_parallel_for(self, s: n.ParallelFor, st: Frame) -> None:
         if st.block is not None:

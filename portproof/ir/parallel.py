@@ -9,7 +9,7 @@ from portproof.ir.faults import Access, BarrierDivergence, Race, ThreadCoord
 from portproof.ir.nodes import Barrier, SourceLoc
 
 if TYPE_CHECKING:
-    from portproof.ir.interpret import ArrayStore
+    from portproof.ir.evaluate import ArrayStore, Frame
 
 
 @dataclass
@@ -21,14 +21,18 @@ class Block:
     shared: dict[str, "ArrayStore"] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
 class _Entry:
-    tid: int
-    block: int
-    epoch: int
-    atomic: bool
-    conditional: bool
-    access: Access
+    """A thread's first access of a cell between two barriers; the Access is made for a report."""
+    __slots__ = ("tid", "block", "epoch", "atomic", "conditional", "frame", "kind", "loc")
+
+    def __init__(self, tid: int, block: int, epoch: int, atomic: bool, conditional: bool,
+                 frame: "Frame", kind: str, loc: Optional[SourceLoc]):
+        self.tid, self.block, self.epoch, self.atomic = tid, block, epoch, atomic
+        self.conditional, self.frame, self.kind, self.loc = conditional, frame, kind, loc
+
+    @property
+    def access(self) -> Access:
+        return Access(self.frame.coord, self.kind, self.loc)
 
 
 class RaceLog:
@@ -44,28 +48,31 @@ class RaceLog:
         # the lists themselves, so that no id is reused while the log lives (per-block arrays)
         self.alive: dict[int, list] = {}
 
-    def record(self, array: str, values: list, flat: int, kind: str, tid: int, block: Block,
-               coord: ThreadCoord, loc: Optional[SourceLoc], conditional: bool) -> None:
-        cell = self.cells.get((id(values), flat))
+    def record(self, array: str, values: list, flat: int, kind: str, st: "Frame",
+               conditional: bool) -> None:
+        """Log an access by the thread of frame `st` at its current statement."""
+        key = (id(values), flat)
+        cell = self.cells.get(key)
         if cell is None:
-            cell = self.cells[(id(values), flat)] = ({}, {})
+            cell = self.cells[key] = ({}, {})
             self.alive[id(values)] = values
         reads, writes = cell
         atomic = kind == "atomic"
+        tid, block = st.tid, st.block
         epoch = block.epoch
-        others = writes.values() if kind == "read" else (*reads.values(), *writes.values())
-        for e in others:
-            if e.tid != tid and not (atomic and e.atomic) and \
-                    (e.block != block.id or e.epoch == epoch):
-                second = Access(coord, kind, loc)
-                if conditional or e.conditional:
-                    raise Unsupported(f"possible data race on {array}[{flat}] ({e.access} and "
-                                      f"{second}) under a data-dependent condition", loc)
-                raise Race(array, flat, e.access, second)
+        for log in (writes,) if kind == "read" else (reads, writes):
+            for e in log.values():
+                if e.tid != tid and not (atomic and e.atomic) and \
+                        (e.block != block.id or e.epoch == epoch):
+                    second = Access(st.coord, kind, st.loc)
+                    if conditional or e.conditional:
+                        raise Unsupported(f"possible data race on {array}[{flat}] ({e.access} and "
+                                          f"{second}) under a data-dependent condition", st.loc)
+                    raise Race(array, flat, e.access, second)
         log = reads if kind == "read" else writes
-        key = (tid, epoch, atomic)
-        if key not in log:
-            log[key] = _Entry(tid, block.id, epoch, atomic, conditional, Access(coord, kind, loc))
+        entry = (tid, epoch, atomic)
+        if entry not in log:
+            log[entry] = _Entry(tid, block.id, epoch, atomic, conditional, st, kind, st.loc)
 
 
 def run_block(threads: list[tuple[ThreadCoord, Iterator[Barrier]]], block: Block) -> None:
