@@ -102,7 +102,8 @@ def test_json_equivalent(runs, name):
     _, data = as_json(runs[name])
     assert data["scope"] == "all-sizes" and data["bound"] is None and data["counterexample"] is None
     assert data["reward"] > 0
-    assert {"name": "compile", "status": "passed"}.items() <= {c["name"]: c for c in data["checks"]}["compile"].items()
+    assert {"name": "compile port", "status": "passed"}.items() <= \
+        {c["name"]: c for c in data["checks"]}["compile port"].items()
 
 
 def test_json_counterexample(runs):

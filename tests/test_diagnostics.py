@@ -206,9 +206,6 @@ def test_contract_error_bad_toml(tmp_path):
     assert path in str(info.value)
 
 
-@pytest.mark.xfail(strict=True, reason="load_contract raises ContractError with loc=None: the TOML line is only "
-                                       "in the message as '(at line 1, column 6)', so str() starts with "
-                                       "'contract error: ...' instead of 'bad.toml:1:6: ...'")
 def test_contract_error_bad_toml_starts_with_file_line(tmp_path):
     from portproof.validator.contract import load_contract
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Optional
 
-from portproof.diagnostics import ContractError, MissingLaunchConfig, Unsupported, UsageError
-from portproof.ir.nodes import ArrayParam, Expr, Function, Program, ScalarParam
+from portproof.diagnostics import ContractError, MissingLaunchConfig, PortproofError, Unsupported, UsageError
+from portproof.ir.mapper import walk
+from portproof.ir.nodes import ArrayParam, Expr, Function, Program, ScalarParam, Var
 from portproof.translators.cuda_frontend import CudaUnit, parse_launch
 from portproof.validator.contract import Contract
 from portproof.validator.normalize import (
@@ -55,7 +56,7 @@ def bind(original: Program, port: CudaUnit, contract: Contract, macros: frozense
         mapping = _map_params(orig_fn, kernel, contract, defaults)
         raw = kernel
         kernel = _rename_params(kernel, mapping)
-        launch = parse_launch(contract.launch)
+        launch = _launch(contract.launch, orig_fn, macros)
         params = tuple(_host_param(p, kernel) for p in orig_fn.params)
         port_fn = kernel_entry(kernel, ENTRY, params, *launch)
     functions = tuple(f for f in port.program.functions if f.kind == "kernel" and f.name != raw.name)
@@ -68,6 +69,21 @@ def bind(original: Program, port: CudaUnit, contract: Contract, macros: frozense
     proof_fn = inline_launches(port_program, port_flat)
     return Pair(Program((orig_flat,), original.source), orig_flat, port_program, port_flat, proof_fn,
                 shapes, macros, orig_fn, raw, launch, {v: k for k, v in mapping.items()}, defaults)
+
+
+def _launch(text: str, orig_fn: Function, macros: frozenset[str]) -> tuple:
+    """The user's launch configuration, over the original's integer parameters and size macros."""
+    try:
+        grid, block, shared = parse_launch(text)
+    except PortproofError as e:
+        raise UsageError(f"--launch {text!r} is not a launch configuration like '<<<(n+255)/256, 256>>>' "
+                         f"or '<<<dim3(gx, gy), dim3(bx, by)>>>': {e.message}")
+    known = {p.name for p in orig_fn.params if isinstance(p, ScalarParam)} | set(macros)
+    unknown = sorted({v.name for e in (*grid, *block, shared) for v in walk(e) if isinstance(v, Var)} - known)
+    if unknown:
+        raise UsageError(f"--launch {text!r} uses {', '.join(unknown)}, which is not a scalar parameter of "
+                         f"'{orig_fn.name}' ({', '.join(sorted(known)) or 'none'})")
+    return grid, block, shared
 
 
 def _original_entry(original: Program, contract: Contract) -> Function:

@@ -6,7 +6,7 @@ import json
 import sys
 from typing import Optional, Sequence
 
-from portproof.diagnostics import EXIT_BAD_INPUT, PortproofError
+from portproof.diagnostics import EXIT_BAD_INPUT, PortproofError, UsageError
 from portproof.specs import targets
 from portproof.validator.contract import DEFAULT_BOUND, DEFAULT_TIMEOUT_S, Contract, load_contract, merge
 from portproof.validator.decide import Options, validate
@@ -76,7 +76,9 @@ def parser() -> argparse.ArgumentParser:
 def options_from(args: argparse.Namespace) -> Options:
     base = load_contract(args.contract) if args.contract else Contract()
     orig_entry = port_entry = None
-    if args.entry:
+    if args.entry is not None:
+        if not args.entry.strip("= "):
+            raise UsageError(f"--entry {args.entry!r}: give ORIGINAL=PORT, ORIGINAL= or =PORT")
         if "=" not in args.entry:
             orig_entry = args.entry
         else:
@@ -104,10 +106,14 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         result, as_json = run(argv)
     except KeyboardInterrupt:
         return EXIT_BAD_INPUT
-    if as_json:
-        print(json.dumps(result.to_json(), indent=2, default=str))
-    else:
-        print(render_text(result))
+    try:
+        if as_json:
+            print(json.dumps(result.to_json(), indent=2, default=str))
+        else:
+            print(render_text(result))
+        sys.stdout.flush()
+    except BrokenPipeError:  # the reader went away (validate ... | head): the verdict is the exit status
+        sys.stdout = None
     return result.exit_status
 
 

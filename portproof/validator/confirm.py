@@ -95,7 +95,8 @@ def confirm(pair: Pair, sources: Sources, finding: Finding, timeout_s: float = 1
     return Counterexample(finding.kind if finding.kind != "value" or note == "" else "value", **base,
                           array=array, index=_unflatten(pair, array, flat, inputs),
                           expected=expected, actual=actual,
-                          statement=finding.statement, detail=finding.detail + note, confirmed=True)
+                          statement=finding.statement, detail=" ".join(x for x in (finding.detail, note) if x),
+                          confirmed=True)
 
 
 def _first_difference(pair: Pair, orig: RunResult, port: RunResult):
@@ -107,7 +108,7 @@ def _first_difference(pair: Pair, orig: RunResult, port: RunResult):
         if a.dtype.kind == "f":
             rtol, atol = tolerance(a.dtype)
             bad = ~np.isclose(b.astype(np.float64), a.astype(np.float64), rtol=rtol, atol=atol, equal_nan=True)
-            note = f" (compared with relative tolerance {rtol:g})"
+            note = f"compared with relative tolerance {rtol:g}"
         else:
             bad = a != b
             note = ""

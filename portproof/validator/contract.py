@@ -1,12 +1,14 @@
 """The contract of a pair: entries, name mapping, launch, extents, float mode, bound (TOML or flags)."""
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Optional
 
 from portproof.diagnostics import ContractError
+from portproof.ir.nodes import SourceLoc
 
 DEFAULT_BOUND = 4
 DEFAULT_TIMEOUT_S = 30.0
@@ -46,7 +48,9 @@ def load_contract(path: str | Path) -> Contract:
     except (OSError, UnicodeDecodeError) as e:
         raise ContractError(f"cannot read contract {p}: {e}")
     except tomllib.TOMLDecodeError as e:
-        raise ContractError(f"{p}: {e}")
+        m = re.search(r"\(at line (\d+), column (\d+)\)", str(e))
+        where = SourceLoc(str(p), int(m.group(1)), int(m.group(2))) if m else SourceLoc(str(p), 1)
+        raise ContractError(str(e).split(" (at line")[0], where)
     unknown = set(data) - _KEYS
     if unknown:
         raise ContractError(f"{p}: unknown keys {sorted(unknown)} (known: {sorted(_KEYS)})")
@@ -66,12 +70,13 @@ def load_contract(path: str | Path) -> Contract:
 
 
 def check(c: Contract) -> Contract:
+    where = f"{c.source}: " if c.source else ""
     if c.fp not in ("real", "ieee"):
-        raise ContractError(f"fp must be 'real' or 'ieee', not '{c.fp}'")
+        raise ContractError(f"{where}fp must be 'real' or 'ieee', not '{c.fp}'")
     if c.bound < 1:
-        raise ContractError("bound must be at least 1")
+        raise ContractError(f"{where}the bound (--bound) must be at least 1, not {c.bound}")
     if c.timeout_s <= 0:
-        raise ContractError("timeout must be positive")
+        raise ContractError(f"{where}the timeout (--timeout) must be positive, not {c.timeout_s:g}")
     return c
 
 

@@ -20,7 +20,7 @@ from portproof.validator.binding import Pair, bind
 from portproof.validator.bounded import bounded_check
 from portproof.validator.confirm import Sources, confirm
 from portproof.validator.contract import Contract
-from portproof.validator.execute import compile_check_port
+from portproof.validator.execute import compile_check_original, compile_check_port
 from portproof.validator.extents import infer_extents
 from portproof.validator.inputs import make_inputs, size_names, size_tuples
 from portproof.validator.launch import launch_limit_violations
@@ -49,27 +49,41 @@ def validate(original: str, port: str, options: Options = Options()) -> Result:
     deadline = start + options.contract.timeout_s
     checks: list[Check] = []
     defaults: list[str] = []
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        compiled = pool.submit(compile_check_port, port, include_dirs=options.include_dirs,
-                               defines=options.defines, use_nvcc=options.nvcc)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        compiled_port = pool.submit(compile_check_port, port, include_dirs=options.include_dirs,
+                                    defines=options.defines, use_nvcc=options.nvcc)
+        compiled_original = pool.submit(compile_check_original, original, include_dirs=options.include_dirs,
+                                        defines=options.defines)
         try:
             pair = _pair(original, port, options, defaults)
             verdict = _decide(pair, original, port, options, deadline, checks)
         except Unsupported as e:
             verdict = Unknown(Reason.UNSUPPORTED, e.message, str(e.loc) if e.loc else None)
         except PortproofError as e:
-            verdict = Error(e.kind, e.message, str(e.loc) if e.loc else None)
-        verdict = _with_compile_check(verdict, compiled.result(), checks)
+            verdict = _error(e)
+        for which, future in (("original", compiled_original), ("port", compiled_port)):
+            verdict = _with_compile_check(which, verdict, future, checks)
     result = Result(verdict, checks, defaults, time.monotonic() - start)
     result.reward = reward_for(result)
     return result
 
 
-def _with_compile_check(verdict: Verdict, report, checks: list[Check]) -> Verdict:
-    checks.append(Check("compile", "passed" if report.ok else "failed", f"{report.compiler}: {report.message}".strip(": ")))
+def _error(e: PortproofError) -> Error:
+    return Error(e.kind, e.message, str(e.loc) if e.loc else None)
+
+
+def _with_compile_check(which: str, verdict: Verdict, future, checks: list[Check]) -> Verdict:
+    """A program the real compiler rejects is bad input, whatever the analysis of its IR said."""
+    try:
+        report = future.result()
+    except PortproofError as e:
+        checks.append(Check(f"compile {which}", "failed", str(e)))
+        return verdict if isinstance(verdict, Error) else _error(e)
+    checks.append(Check(f"compile {which}", "passed" if report.ok else "failed",
+                        report.compiler + (f": {report.message}" if report.message else "")))
     if report.ok or isinstance(verdict, Error):
         return verdict
-    return Error(CompileError.kind, f"the port does not compile ({report.compiler}):\n{report.message}")
+    return _error(report.error) if report.error else Error(CompileError.kind, report.message)
 
 
 def _pair(original: str, port: str, options: Options, defaults: list[str]) -> Pair:
@@ -207,8 +221,9 @@ def _launch_limits(pair: Pair, options: Options, checks: list[Check]) -> Optiona
 def _refute(pair: Pair, sources: Sources, finding: Finding, options: Options, checks: list[Check],
             notes: list[str]) -> Verdict:
     if not options.confirm:
+        sizes = ", ".join(f"{k}={v}" for k, v in finding.inputs.sizes.items())
         return Unknown(Reason.UNCONFIRMED, f"candidate counterexample not executed (--no-confirm): "
-                       f"{finding.kind} {finding.detail}")
+                       f"{finding.kind} at sizes {sizes}" + (f": {finding.detail}" if finding.detail else ""))
     cex = confirm(pair, sources, finding)
     checks.append(Check("confirm", "passed" if cex.confirmed else "failed", cex.confirmation))
     if cex.confirmed:

@@ -54,6 +54,7 @@ class CompileReport:
     ok: bool
     compiler: str
     message: str
+    error: Optional[PortproofError] = None  # the compile error, with the user's file:line
 
 
 class _BinaryCache:
@@ -257,7 +258,8 @@ def compile_check_port(source_path: PathLike, *, include_dirs: Sequence[PathLike
         result = compile_cxx(["port.cpp"], "port.o", cwd=work, link=False,
                              flags=_port_flags(source_path, include_dirs))
         if not result.ok:
-            return CompileReport(False, "g++ (CPU emulation of CUDA)", str(_compile_error(result, "g++")))
+            error = _compile_error(result, "g++")
+            return CompileReport(False, "g++ (CPU emulation of CUDA)", str(error), error)
         if not use_nvcc:
             return CompileReport(True, "g++ (CPU emulation of CUDA)", "")
         flags = [*(f"-I{Path(d).resolve()}" for d in include_dirs),
@@ -268,7 +270,26 @@ def compile_check_port(source_path: PathLike, *, include_dirs: Sequence[PathLike
         nvcc = compile_nvcc([Path(source_path).resolve()], work / "port_nvcc.o", cwd=work, flags=flags)
         if not nvcc.ok:
             loc, message = _first_error(nvcc.diagnostics)
-            return CompileReport(False, "nvcc", f"{loc}: {message}" if loc else message)
+            error = CompileError(f"nvcc rejects the port: {message}", loc)
+            return CompileReport(False, "nvcc", str(error), error)
         return CompileReport(True, "g++ (CPU emulation of CUDA) and nvcc", "")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def compile_check_original(source_path: PathLike, *, include_dirs: Sequence[PathLike] = (),
+                           defines: Mapping[str, Optional[str]] = {}) -> CompileReport:
+    """`gcc -fsyntax-only` on the original: a file the real compiler rejects is bad input."""
+    name = str(source_path)
+    text = _read_source(source_path)
+    work = Path(tempfile.mkdtemp(prefix="check-", dir=_CACHE.root()))
+    try:
+        (work / "original.c").write_text(define_lines(defines) + line_directive(name) + text)
+        result = compile_c(["original.c"], "original.o", cwd=work, link=False,
+                           flags=[*C_FLAGS, "-fsyntax-only", *_include_flags(source_path, include_dirs)])
+        if not result.ok:
+            error = _compile_error(result, "gcc")
+            return CompileReport(False, "gcc", str(error), error)
+        return CompileReport(True, "gcc", "")
     finally:
         shutil.rmtree(work, ignore_errors=True)
