@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Mapping, Optional, Sequence
 
 import numpy as np
 
 from portproof.diagnostics import CompileError, PortproofError, Unsupported
-from portproof.ir.nodes import Expr
+from portproof.ir.nodes import Expr, Program
 from portproof.ir.parse import parse_expr
 from portproof.ir.printer import to_text
 from portproof.specs import load_target
@@ -23,7 +23,7 @@ from portproof.validator.contract import Contract
 from portproof.validator.execute import compile_check_original, compile_check_port
 from portproof.validator.extents import infer_extents
 from portproof.validator.inputs import make_inputs, size_names, size_tuples
-from portproof.validator.launch import launch_limit_violations
+from portproof.validator.launch import clamp_grids, launch_limit_violations, threads_launched
 from portproof.validator.prove import NotProvable, prove_all_sizes, setting_for
 from portproof.validator.reward import reward_for
 from portproof.validator.search import Finding, search
@@ -32,6 +32,8 @@ from portproof.validator.verdict import (
 )
 
 QUICK_TUPLES = 6  # size tuples tried under --fp ieee, where there is no proof to attempt
+HEAVY_LAUNCH = 16384  # threads in one launch above which the search first tries clamped grids
+CLAMPED_BLOCKS = 2
 
 
 @dataclass(frozen=True)
@@ -160,7 +162,12 @@ def _decide(pair: Pair, original: str, port: str, options: Options, deadline: fl
         checks.append(Check("all-sizes", "unknown", why))
     else:
         # defence in depth: a proof that one small run contradicts is a bug of the prover, not a verdict
-        smoke = search(pair, bound=min(2, c.bound), deadline=deadline, seeds=1, limit=1, start_at=-1)
+        smoke_sizes = list(size_tuples(size_names(pair.orig_fn, pair.macros), pair.macros, min(2, c.bound)))[-1]
+        heavy = threads_launched(pair.port_fn, smoke_sizes.as_dict()) > HEAVY_LAUNCH
+        smoke = search(pair, bound=min(2, c.bound), deadline=deadline, seeds=1, limit=0 if heavy else 1,
+                       start_at=-1)
+        if heavy:
+            checks.append(Check("smoke", "skipped", "the launch is too large to interpret in a smoke test"))
         if smoke.finding is not None:
             return Unknown(Reason.SOLVER, f"internal inconsistency: the all-sizes proof is contradicted by a "
                            f"run of the IRs ({smoke.finding.kind} {smoke.finding.detail}); please report it")
@@ -169,6 +176,18 @@ def _decide(pair: Pair, original: str, port: str, options: Options, deadline: fl
         checks.append(Check("race", "passed", "every element has one writer per launch, reads are own-cell"))
         return Equivalent("all-sizes", None, tuple(notes))
 
+    largest = list(size_tuples(size_names(pair.orig_fn, pair.macros), pair.macros, c.bound))[-1]
+    if threads_launched(pair.port_fn, largest.as_dict()) > HEAVY_LAUNCH:
+        # interpreting every thread of a big fixed grid is slow: look for candidates with the grids
+        # clamped first; only an execution with the real launch turns one into a verdict
+        light_fn = clamp_grids(pair.port_fn, CLAMPED_BLOCKS)
+        light = replace(pair, port=Program(tuple(f for f in pair.port.functions if f.kind == "kernel") +
+                                           (light_fn,), pair.port.source), port_fn=light_fn)
+        quick = search(light, bound=c.bound, deadline=deadline, seeds=1)
+        if quick.finding is not None:
+            verdict = _refute(pair, sources, quick.finding, options, checks, notes)
+            if isinstance(verdict, NotEquivalent):
+                return verdict
     full = search(pair, bound=c.bound, deadline=deadline, seeds=2)
     checks.append(Check("testing", "passed" if full.finding is None else "failed",
                         f"{full.runs} random runs of both IRs, every size up to {c.bound}"))

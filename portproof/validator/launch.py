@@ -1,13 +1,16 @@
 """Concrete launch configurations and the launch-limit check against a hardware target."""
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Mapping, Optional
 
 from portproof.diagnostics import Unsupported
 from portproof.ir.nodes import (
     Assign, Binary, Call, Cast, Const, Declare, Expr, For, Function, If, Launch, Select, Unary, Var, While,
 )
+from portproof.ir.types import I32
 from portproof.specs import Target
+from portproof.validator.normalize import map_statements
 
 
 def evaluate_int(e: Expr, env: Mapping[str, int]) -> int:
@@ -40,6 +43,46 @@ def evaluate_int(e: Expr, env: Mapping[str, int]) -> int:
         if e.op in ops:
             return ops[e.op]()
     raise Unsupported(f"size expression {e}")
+
+
+def threads_launched(fn: Function, env: Mapping[str, int]) -> int:
+    """The largest number of threads one launch of `fn` starts at these sizes (0 if unknown)."""
+    counts: list[int] = []
+
+    def scan(stmts, local: dict) -> None:
+        for s in stmts:
+            if isinstance(s, (Declare, Assign)):
+                value = s.init if isinstance(s, Declare) else s.value
+                try:
+                    local[s.name] = evaluate_int(value, local)
+                except (Unsupported, ZeroDivisionError, TypeError, ValueError, AttributeError):
+                    local.pop(s.name, None)
+            elif isinstance(s, (For, While, If)):
+                for body in (getattr(s, "body", ()), getattr(s, "then", ()), getattr(s, "orelse", ())):
+                    scan(body, dict(local))
+            elif isinstance(s, Launch):
+                try:
+                    dims = [evaluate_int(d, local) for d in (*s.grid, *s.block)]
+                except (Unsupported, ZeroDivisionError):
+                    continue
+                total = 1
+                for d in dims:
+                    total *= max(d, 0)
+                counts.append(total)
+
+    scan(fn.body, dict(env))
+    return max(counts, default=0)
+
+
+def clamp_grids(fn: Function, blocks: int) -> Function:
+    """Every launch with at most `blocks` blocks per grid dimension (blocks keep their size).
+    Only for finding candidate counterexamples fast: a candidate is confirmed with the real launch."""
+    def clamp(s):
+        if isinstance(s, Launch):
+            grid = tuple(Call("min", (g, Const(blocks, I32))) for g in s.grid)
+            return replace(s, grid=grid)
+        return None
+    return replace(fn, body=map_statements(fn.body, clamp))
 
 
 def launch_limit_violations(fn: Function, target: Target, env: Mapping[str, int]) -> list[str]:

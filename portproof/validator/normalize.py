@@ -121,10 +121,10 @@ def inline_launches(program: Program, fn: Function) -> Function:
             tuple(Axis(f"threadIdx.{d}", b) for d, b in reversed(tuple(zip(DIMS, stmt.block))))
         return ParallelFor("cuda", axes, remove_early_returns(body), loc=stmt.loc)
 
-    return replace(fn, body=_map_stmts(fn.body, lambda s: inline(s) if isinstance(s, Launch) else None))
+    return replace(fn, body=map_statements(fn.body, lambda s: inline(s) if isinstance(s, Launch) else None))
 
 
-def _map_stmts(body: tuple, f) -> tuple:
+def map_statements(body: tuple, f) -> tuple:
     """Apply `f` to every statement (recursively); `f` returns a replacement or None."""
     out = []
     for s in body:
@@ -133,9 +133,9 @@ def _map_stmts(body: tuple, f) -> tuple:
             out.append(new)
             continue
         if isinstance(s, If):
-            s = replace(s, then=_map_stmts(s.then, f), orelse=_map_stmts(s.orelse, f))
+            s = replace(s, then=map_statements(s.then, f), orelse=map_statements(s.orelse, f))
         elif isinstance(s, (For, While, ParallelFor)):
-            s = replace(s, body=_map_stmts(s.body, f))
+            s = replace(s, body=map_statements(s.body, f))
         out.append(s)
     return tuple(out)
 
