@@ -31,7 +31,7 @@ from portproof.validator.verdict import (
     Check, Equivalent, Error, NotEquivalent, Reason, Result, Unknown, Verdict,
 )
 
-QUICK_TUPLES = 6  # size tuples tried under --fp ieee, where there is no proof to attempt
+QUICK_TUPLES = 4  # size tuples tried before the proof
 HEAVY_LAUNCH = 16384  # threads in one launch above which the search first tries clamped grids
 CLAMPED_BLOCKS = 2
 
@@ -148,10 +148,14 @@ def _decide(pair: Pair, original: str, port: str, options: Options, deadline: fl
     finding = _launch_limits(pair, options, checks)
     if finding is not None:
         return _refute(pair, sources, finding, options, checks, notes)
+    names = size_names(pair.orig_fn, pair.macros)
+    largest = list(size_tuples(names, pair.macros, c.bound))[-1]
+    heavy = threads_launched(pair.port_fn, largest.as_dict()) > HEAVY_LAUNCH
+    # most wrong ports differ on the smallest inputs: a few runs of the IRs cost less than a proof
+    quick = search(pair, bound=c.bound, deadline=deadline, seeds=1, limit=0 if heavy else QUICK_TUPLES)
+    if quick.finding is not None:
+        return _refute(pair, sources, quick.finding, options, checks, notes)
     if c.fp == "ieee":
-        quick = search(pair, bound=c.bound, deadline=deadline, seeds=1, limit=QUICK_TUPLES)
-        if quick.finding is not None:
-            return _refute(pair, sources, quick.finding, options, checks, notes)
         return Unknown(Reason.APPROXIMATION, "--fp ieee: bit-exact proofs are not implemented yet; no "
                        "counterexample was found on small inputs", None, tuple(notes))
     try:
@@ -163,10 +167,10 @@ def _decide(pair: Pair, original: str, port: str, options: Options, deadline: fl
     else:
         # defence in depth: a proof that one small run contradicts is a bug of the prover, not a verdict
         smoke_sizes = list(size_tuples(size_names(pair.orig_fn, pair.macros), pair.macros, min(2, c.bound)))[-1]
-        heavy = threads_launched(pair.port_fn, smoke_sizes.as_dict()) > HEAVY_LAUNCH
-        smoke = search(pair, bound=min(2, c.bound), deadline=deadline, seeds=1, limit=0 if heavy else 1,
+        too_big = threads_launched(pair.port_fn, smoke_sizes.as_dict()) > HEAVY_LAUNCH
+        smoke = search(pair, bound=min(2, c.bound), deadline=deadline, seeds=1, limit=0 if too_big else 1,
                        start_at=-1)
-        if heavy:
+        if too_big:
             checks.append(Check("smoke", "skipped", "the launch is too large to interpret in a smoke test"))
         if smoke.finding is not None:
             return Unknown(Reason.SOLVER, f"internal inconsistency: the all-sizes proof is contradicted by a "
@@ -176,8 +180,7 @@ def _decide(pair: Pair, original: str, port: str, options: Options, deadline: fl
         checks.append(Check("race", "passed", "every element has one writer per launch, reads are own-cell"))
         return Equivalent("all-sizes", None, tuple(notes))
 
-    largest = list(size_tuples(size_names(pair.orig_fn, pair.macros), pair.macros, c.bound))[-1]
-    if threads_launched(pair.port_fn, largest.as_dict()) > HEAVY_LAUNCH:
+    if heavy:
         # interpreting every thread of a big fixed grid is slow: look for candidates with the grids
         # clamped first; only an execution with the real launch turns one into a verdict
         light_fn = clamp_grids(pair.port_fn, CLAMPED_BLOCKS)

@@ -23,9 +23,14 @@ class Translator:
         self.consts: dict[sp.Basic, z3.ExprRef] = {}
         self.functions: dict[tuple, z3.FuncDeclRef] = {}
         self.side: list[z3.BoolRef] = []  # what sympy assumes of symbols (nonnegative)
+        self.memo: dict[sp.Basic, z3.ExprRef] = {}
+        self.queries: dict[tuple, z3.CheckSatResult] = {}  # (assumptions, condition) -> answer
 
     def __call__(self, e: sp.Basic) -> z3.ExprRef:
-        return self._t(e)
+        out = self.memo.get(e)
+        if out is None:
+            out = self.memo[e] = self._t(e)
+        return out
 
     def _t(self, e):  # noqa: C901 - one case per sympy head
         if e is sp.true or e == sp.true:
@@ -150,16 +155,16 @@ def _coerce_sum(args: list) -> z3.ExprRef:
 
 @dataclass
 class Facts:
-    """Assumptions (sympy booleans) and cached validity queries against them."""
+    """Assumptions (sympy booleans) and validity queries against them, answered by z3 and cached."""
     assumptions: tuple = ()
     timeout_ms: int = 2000
     translator: Translator = field(default_factory=Translator)
-    _cache: dict = field(default_factory=dict)
     timeouts: list = field(default_factory=list)
+    _solver: Optional[z3.Solver] = None
 
     def with_(self, *more: sp.Basic) -> "Facts":
-        more = tuple(m for m in more if m is not sp.true)
-        return Facts(self.assumptions + more, self.timeout_ms, self.translator, {}, self.timeouts)
+        more = tuple(m for m in more if m is not sp.true and m not in self.assumptions)
+        return Facts(self.assumptions + more, self.timeout_ms, self.translator, self.timeouts) if more else self
 
     def valid(self, cond: sp.Basic) -> bool:
         """True only if `cond` provably holds under the assumptions."""
@@ -176,20 +181,26 @@ class Facts:
         return self._check(cond) != z3.unsat
 
     def _check(self, cond: sp.Basic) -> Optional[z3.CheckSatResult]:
-        key = cond
-        if key in self._cache:
-            return self._cache[key]
+        key = (self.assumptions, cond)
+        cached = self.translator.queries.get(key)
+        if cached is not None:
+            return cached
         try:
-            s = z3.Solver()
-            s.set("timeout", self.timeout_ms)
-            for a in self.assumptions:
-                s.add(self.translator(a))
-            s.add(self.translator(cond))
-            s.add(*self.translator.side)
-            r = s.check()
+            if self._solver is None:
+                self._solver = z3.Solver()
+                self._solver.set("timeout", self.timeout_ms)
+                for a in self.assumptions:
+                    self._solver.add(self.translator(a))
+            query = self.translator(cond)
+            self._solver.push()
+            try:
+                self._solver.add(query, *self.translator.side)
+                r = self._solver.check()
+            finally:
+                self._solver.pop()
         except (Untranslatable, z3.Z3Exception):
             r = z3.unknown
         if r == z3.unknown:
             self.timeouts.append(str(cond)[:200])
-        self._cache[key] = r
+        self.translator.queries[key] = r
         return r
