@@ -12,7 +12,7 @@ from portproof.corpus import cases
 from portproof.validator.cli import run
 from portproof.validator.confirm import Sources, execute_both
 from portproof.validator.cli import options_from, parser
-from portproof.validator.decide import _pair
+from portproof.validator.decide import load_pair
 from portproof.validator.inputs import Inputs
 from portproof.validator.verdict import NotEquivalent
 
@@ -102,7 +102,7 @@ def test_counterexample_reproduces_when_executed_again(refutations, k):
     """Re-running a reported counterexample from source, independently of the validation, differs."""
     case, cex = refutations[k % len(refutations)]
     args = parser().parse_args([str(case.original), str(case.port), *case.args])
-    pair = _pair(str(case.original), str(case.port), options_from(args), [])
+    pair = load_pair(str(case.original), str(case.port), options_from(args), [])
     arrays = {name: np.asarray(values, dtype=_dtype(pair, name)) for name, values in cex.arrays.items()}
     inputs = Inputs(dict(cex.sizes), dict(cex.scalars), arrays)
     orig, port, _ = execute_both(pair, Sources(str(case.original), str(case.port)), inputs, 10)

@@ -57,7 +57,7 @@ def validate(original: str, port: str, options: Options = Options()) -> Result:
         compiled_original = pool.submit(compile_check_original, original, include_dirs=options.include_dirs,
                                         defines=options.defines)
         try:
-            pair = _pair(original, port, options, defaults)
+            pair = load_pair(original, port, options, defaults)
             verdict = _decide(pair, original, port, options, deadline, checks)
         except Unsupported as e:
             verdict = Unknown(Reason.UNSUPPORTED, e.message, str(e.loc) if e.loc else None)
@@ -88,7 +88,9 @@ def _with_compile_check(which: str, verdict: Verdict, future, checks: list[Check
     return _error(report.error) if report.error else Error(CompileError.kind, report.message)
 
 
-def _pair(original: str, port: str, options: Options, defaults: list[str]) -> Pair:
+def load_pair(original: str, port: str, options: Options, defaults: list[str]) -> Pair:
+    """Parse both files and bind them (entries, names, extents, size macros); `defaults` collects
+    the defaults applied, as said in the report."""
     c = options.contract
     macro_values = _size_macros(original, port, options)
     macros = frozenset(macro_values)
