@@ -1,6 +1,7 @@
 """Concrete launch configurations and the launch-limit check against a hardware target."""
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 from typing import Mapping, Optional
 
@@ -45,9 +46,10 @@ def evaluate_int(e: Expr, env: Mapping[str, int]) -> int:
     raise Unsupported(f"size expression {e}")
 
 
-def threads_launched(fn: Function, env: Mapping[str, int]) -> int:
-    """The largest number of threads one launch of `fn` starts at these sizes (0 if unknown)."""
-    counts: list[int] = []
+def launches(fn: Function, env: Mapping[str, int]) -> list[tuple[Launch, dict[str, int]]]:
+    """Every launch in `fn` with the integer values known where it happens: the sizes in `env` and the
+    host locals assigned plain expressions of them, followed in order (loops and branches entered)."""
+    found: list[tuple[Launch, dict[str, int]]] = []
 
     def scan(stmts, local: dict) -> None:
         for s in stmts:
@@ -61,17 +63,27 @@ def threads_launched(fn: Function, env: Mapping[str, int]) -> int:
                 for body in (getattr(s, "body", ()), getattr(s, "then", ()), getattr(s, "orelse", ())):
                     scan(body, dict(local))
             elif isinstance(s, Launch):
-                try:
-                    dims = [evaluate_int(d, local) for d in (*s.grid, *s.block)]
-                except (Unsupported, ZeroDivisionError):
-                    continue
-                total = 1
-                for d in dims:
-                    total *= max(d, 0)
-                counts.append(total)
+                found.append((s, dict(local)))
 
     scan(fn.body, dict(env))
-    return max(counts, default=0)
+    return found
+
+
+def _dims(launch: Launch, env: Mapping[str, int]) -> Optional[tuple[list[int], list[int]]]:
+    try:
+        return [evaluate_int(g, env) for g in launch.grid], [evaluate_int(b, env) for b in launch.block]
+    except (Unsupported, ZeroDivisionError):
+        return None
+
+
+def threads_launched(fn: Function, env: Mapping[str, int]) -> int:
+    """The largest number of threads one launch of `fn` starts at these sizes (0 if unknown)."""
+    counts = [0]
+    for launch, local in launches(fn, env):
+        dims = _dims(launch, local)
+        if dims is not None:
+            counts.append(math.prod(max(d, 0) for d in (*dims[0], *dims[1])))
+    return max(counts)
 
 
 def clamp_grids(fn: Function, blocks: int) -> Function:
@@ -86,34 +98,16 @@ def clamp_grids(fn: Function, blocks: int) -> Function:
 
 
 def launch_limit_violations(fn: Function, target: Target, env: Mapping[str, int]) -> list[str]:
-    """Launches in `fn` whose block or grid break the target's limits at the sizes in `env`; host
-    integer locals are followed in order where they are plain expressions of the sizes."""
+    """Launches in `fn` whose block or grid break the target's limits at the sizes in `env`."""
     problems: list[str] = []
-    _scan(fn.body, dict(env), target, problems)
+    for launch, local in launches(fn, env):
+        dims = _dims(launch, local)
+        if dims is not None:
+            problems.extend(_launch_problems(launch, *dims, target))
     return problems
 
 
-def _scan(stmts, env: dict, target: Target, problems: list[str]) -> None:
-    for s in stmts:
-        if isinstance(s, (Declare, Assign)) and getattr(s, "init", getattr(s, "value", None)) is not None:
-            value = s.init if isinstance(s, Declare) else s.value
-            try:
-                env[s.name] = evaluate_int(value, env)
-            except (Unsupported, ZeroDivisionError, TypeError, ValueError):
-                env.pop(s.name, None)
-        elif isinstance(s, (For, While, If)):
-            for body in (getattr(s, "body", ()), getattr(s, "then", ()), getattr(s, "orelse", ())):
-                _scan(body, dict(env), target, problems)
-        elif isinstance(s, Launch):
-            problems.extend(_launch_problems(s, env, target))
-
-
-def _launch_problems(node: Launch, env: Mapping[str, int], target: Target) -> list[str]:
-    try:
-        block = [evaluate_int(b, env) for b in node.block]
-        grid = [evaluate_int(g, env) for g in node.grid]
-    except (Unsupported, ZeroDivisionError):
-        return []
+def _launch_problems(node: Launch, grid: list[int], block: list[int], target: Target) -> list[str]:
     out = []
     where = f"{node.loc}: " if node.loc else ""
     threads = block[0] * block[1] * block[2]
