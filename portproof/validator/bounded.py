@@ -213,22 +213,23 @@ def _check_sizes(pair: Pair, sizes: Sizes, timeout_ms: int) -> Optional[tuple[st
     except Unsupported as e:
         return "stopped", f"sizes {env}: {e}"
     differences = []
-    for p in pair.orig_fn.params:
-        if not isinstance(p, ArrayParam):
+    pairs_of_values = [(p.name, a, b) for p in pair.orig_fn.params if isinstance(p, ArrayParam)
+                       for a, b in zip(o.arrays[p.name].values, q.arrays[p.name].values)]
+    if pair.orig_fn.return_type is not None:
+        pairs_of_values.append(("the return value", o.return_value, q.return_value))
+    for name, a, b in pairs_of_values:
+        if a is UNDEF and b is UNDEF:
             continue
-        for a, b in zip(o.arrays[p.name].values, q.arrays[p.name].values):
-            if a is UNDEF and b is UNDEF:
+        if a is UNDEF or b is UNDEF or a is None or b is None:
+            return "stopped", f"sizes {env}: '{name}' left undefined by one side"
+        a, b = domain._num(a), domain._num(b)
+        if _is_sym(a) or _is_sym(b):
+            d = z3.simplify(a - b, som=True) if not isinstance(a, bool) else None
+            if d is not None and z3.is_rational_value(d) and d.as_fraction() == 0:
                 continue
-            if a is UNDEF or b is UNDEF:
-                return "stopped", f"sizes {env}: '{p.name}' left undefined by one side"
-            a, b = domain._num(a), domain._num(b)
-            if _is_sym(a) or _is_sym(b):
-                d = z3.simplify(a - b, som=True) if not isinstance(a, bool) else None
-                if d is not None and z3.is_rational_value(d) and d.as_fraction() == 0:
-                    continue
-                differences.append(a != b)
-            elif a != b:
-                differences.append(z3.BoolVal(True))
+            differences.append(a != b)
+        elif a != b:
+            differences.append(z3.BoolVal(True))
     if not differences:
         return None
     solver = z3.Solver()

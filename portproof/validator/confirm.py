@@ -13,7 +13,8 @@ from portproof.validator.execute import ConcreteInputs, RunResult, run_original,
 from portproof.validator.harness import KernelLaunch
 from portproof.validator.inputs import Inputs
 from portproof.validator.launch import concrete_launch, evaluate_int
-from portproof.validator.search import Finding, tolerance
+from portproof.ir.concrete import DTYPES
+from portproof.validator.search import RETURN, Finding, close, tolerance
 from portproof.validator.verdict import Counterexample
 
 
@@ -100,6 +101,9 @@ def confirm(pair: Pair, sources: Sources, finding: Finding, timeout_s: float = 1
 
 
 def _first_difference(pair: Pair, orig: RunResult, port: RunResult):
+    if pair.orig_raw.return_type is not None and \
+            not close(orig.return_value, port.return_value, DTYPES[pair.orig_raw.return_type]):
+        return RETURN, None, orig.return_value, port.return_value, ""
     for p in pair.orig_raw.params:
         if not isinstance(p, ArrayParam):
             continue
@@ -118,7 +122,9 @@ def _first_difference(pair: Pair, orig: RunResult, port: RunResult):
     return None
 
 
-def _unflatten(pair: Pair, array: str, flat: int, inputs: Inputs) -> list[int]:
+def _unflatten(pair: Pair, array: str, flat: Optional[int], inputs: Inputs) -> Optional[list[int]]:
+    if flat is None:
+        return None
     dims = [evaluate_int(d, inputs.sizes) for d in pair.shapes[array]]
     return [int(i) for i in np.unravel_index(flat, dims)] if all(d > 0 for d in dims) else [flat]
 

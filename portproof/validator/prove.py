@@ -45,11 +45,17 @@ def prove_all_sizes(original: Function, port: Function, setting: Setting) -> All
     """Raises NotProvable with the reason when the proof does not go through."""
     so = Summarizer(original, setting.extents, setting.macros).summarize()
     sp_ = Summarizer(port, setting.extents, setting.macros).summarize()
-    if so.return_value is not None or sp_.return_value is not None:
-        raise NotProvable("functions that return a value")
     _check_bounds(sp_, setting.facts)
     orig_cells = CellEvaluator(so, setting.facts, setting.shapes)
     port_cells = CellEvaluator(sp_, setting.facts, setting.shapes)
+    if original.return_type is not None:
+        if so.return_value is None or sp_.return_value is None:
+            raise NotProvable("a return value the prover could not follow")
+        vo = orig_cells.resolve(so.return_value, setting.facts)
+        vp = port_cells.resolve(sp_.return_value, setting.facts)
+        if not _same(vo, vp, setting.facts):
+            raise NotProvable(f"could not prove the return values equal: original {_short(vo)}, "
+                              f"port {_short(vp)}")
     proved = []
     for p in original.params:
         if not isinstance(p, ArrayParam):

@@ -19,8 +19,8 @@ def render_text(result: Result) -> str:
             shown = ", ".join(_fmt(x) for x in data[:12]) + (", ..." if len(data) > 12 else "")
             lines.append(f"            {name} = [{shown}]")
         if c.array is not None:
-            where = "][".join(str(i) for i in (c.index or []))
-            lines.append(f"  output:   {c.array}[{where}]")
+            where = "".join(f"[{i}]" for i in c.index) if c.index is not None else ""
+            lines.append(f"  output:   {c.array}{where}")
             lines.append(f"  expected: {_fmt(c.expected)}   (original)")
             lines.append(f"  actual:   {_fmt(c.actual)}   (port)")
         if c.statement:

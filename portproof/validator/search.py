@@ -8,7 +8,7 @@ from typing import Optional
 import numpy as np
 
 from portproof.diagnostics import Unsupported
-from portproof.ir.concrete import arrays_to_numpy, run_concrete
+from portproof.ir.concrete import DTYPES, arrays_to_numpy, run_concrete
 from portproof.ir.faults import ExecutionFault
 from portproof.ir.mapper import walk
 from portproof.ir.nodes import ArrayParam, Copy, Store
@@ -40,8 +40,24 @@ def tolerance(dtype: np.dtype) -> tuple[float, float]:
     return (1e-5, 1e-6) if dtype == np.float32 else (1e-9, 1e-12)
 
 
+RETURN = "return value"  # the name a differing return value is reported under
+
+
+def close(expected, actual, dtype) -> bool:
+    if np.dtype(dtype).kind == "f":
+        rtol, atol = tolerance(np.dtype(dtype))
+        return bool(np.isclose(float(actual), float(expected), rtol=rtol, atol=atol, equal_nan=True))
+    return expected == actual
+
+
 def compare_outputs(pair: Pair, orig: dict, port: dict) -> Optional[tuple]:
     """(array, flat index, kind, expected, actual) of the first difference, or None."""
+    if pair.orig_fn.return_type is not None:
+        expected, actual = orig[RETURN], port[RETURN]
+        if actual is None:
+            return RETURN, None, "value", _item(expected), None
+        if not close(expected, actual, DTYPES[pair.orig_fn.return_type]):
+            return RETURN, None, "value", _item(expected), _item(actual)
     for p in pair.orig_fn.params:
         if not isinstance(p, ArrayParam):
             continue
@@ -79,12 +95,16 @@ def run_pair(pair: Pair, inputs: Inputs) -> tuple[Optional[dict], Optional[dict]
         o = run_concrete(pair.original, pair.orig_fn.name, inputs.all_scalars(), inputs.arrays)
     except (ExecutionFault, Unsupported) as e:
         return None, None, e
-    orig = arrays_to_numpy(o)
+    orig = {**arrays_to_numpy(o), RETURN: o.return_value}
     try:
         q = run_concrete(pair.port, pair.port_fn.name, inputs.all_scalars(), inputs.arrays)
     except ExecutionFault as e:
         return orig, {"fault": e}, None
-    return orig, arrays_to_numpy(q), None
+    return orig, {**arrays_to_numpy(q), RETURN: q.return_value}, None
+
+
+def _item(x):
+    return x.item() if hasattr(x, "item") else x
 
 
 def search(pair: Pair, *, bound: int, deadline: float, seeds: int = 2, limit: Optional[int] = None,
