@@ -118,3 +118,50 @@ def test_counterexample_reproduces_when_executed_again(refutations, k):
 def _dtype(pair, name):
     from portproof.ir.concrete import DTYPES
     return DTYPES[pair.orig_fn.param(name).type]
+
+
+DOT_ORIGINAL = """\
+double dot(int n, const double *x, const double *y)
+{
+    double s = 0.0;
+    for (int i = 0; i < n; i++)
+        s += x[i] * y[i];
+    return s;
+}
+"""
+
+DOT_PORT = """\
+#include <cuda_runtime.h>
+__global__ void prod(int n, const double *x, const double *y, double *p)
+{
+    int i = blockIdx.x * blockDim.x + threadIdx.x;
+    if (i < n) p[i] = x[i] * y[i];
+}
+double dot(int n, const double *x, const double *y)
+{
+    double *dx, *dy, *dp;
+    cudaMalloc(&dx, n * sizeof(double)); cudaMalloc(&dy, n * sizeof(double)); cudaMalloc(&dp, n * sizeof(double));
+    cudaMemcpy(dx, x, n * sizeof(double), cudaMemcpyHostToDevice);
+    cudaMemcpy(dy, y, n * sizeof(double), cudaMemcpyHostToDevice);
+    prod<<<(n + 127) / 128, 128>>>(n, dx, dy, dp);
+    double *h = (double *)malloc(n * sizeof(double));
+    cudaMemcpy(h, dp, n * sizeof(double), cudaMemcpyDeviceToHost);
+    double s = 0.0;
+    for (int i = 0; i < n; i++) s += h[i]%s;
+    free(h);
+    return s;
+}
+"""
+
+
+def test_return_value_is_proved_for_all_sizes(tmp_path):
+    result, _ = run([*_write(tmp_path, DOT_ORIGINAL, DOT_PORT % "")])
+    assert result.verdict.verdict == "equivalent" and result.verdict.scope == "all-sizes"
+
+
+def test_wrong_return_value_is_refuted(tmp_path):
+    result, _ = run([*_write(tmp_path, DOT_ORIGINAL, DOT_PORT % " + (i == 2 ? 1.0 : 0.0)")])
+    v = result.verdict
+    assert isinstance(v, NotEquivalent) and v.counterexample.confirmed
+    assert v.counterexample.array == "return value" and v.counterexample.sizes["n"] >= 3
+    assert v.counterexample.expected != v.counterexample.actual
