@@ -9,6 +9,7 @@ import shutil
 import signal
 import subprocess
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -145,16 +146,24 @@ def run_sandboxed(argv: Sequence[str], *, cwd: PathLike, timeout_s: float = 10, 
             [*prefix, *argv], cwd=cwd, env=_clean_env(cwd, extra_path), stdout=out, stderr=err,
             stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
             start_new_session=True, preexec_fn=_limiter(timeout_s, memory_mb, max_procs), close_fds=True)
-        timed_out = False
+        # a blocking wait with a kill timer: Popen.wait(timeout=) polls with sleeps of up to 50 ms
+        expired = threading.Event()
+
+        def expire() -> None:
+            expired.set()
+            _signal_group(proc)
+
+        timer = threading.Timer(timeout_s, expire)
+        timer.start()
         try:
             if stdin is not None:
-                proc.communicate(stdin, timeout=timeout_s)
+                proc.communicate(stdin)
             else:
-                proc.wait(timeout=timeout_s)
-        except subprocess.TimeoutExpired:
-            timed_out = True
+                proc.wait()
         finally:
+            timer.cancel()
             _kill_group(proc)
+        timed_out = expired.is_set()
         wall = time.monotonic() - start
         code = proc.returncode
         return SandboxResult(
@@ -162,12 +171,16 @@ def run_sandboxed(argv: Sequence[str], *, cwd: PathLike, timeout_s: float = 10, 
             signal=-code if code < 0 and not timed_out else None, network_isolated=bool(prefix), wall_s=wall)
 
 
-def _kill_group(proc: subprocess.Popen) -> None:
-    """SIGKILL everything left in the sandbox's process group (children included), then reap."""
+def _signal_group(proc: subprocess.Popen) -> None:
     try:
         os.killpg(proc.pid, signal.SIGKILL)
     except ProcessLookupError:
         pass
+
+
+def _kill_group(proc: subprocess.Popen) -> None:
+    """SIGKILL everything left in the sandbox's process group (children included), then reap."""
+    _signal_group(proc)
     proc.wait()
 
 
