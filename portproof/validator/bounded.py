@@ -156,6 +156,7 @@ class BoundedReport:
     proved_bound: int                  # every size tuple with all sizes <= this was checked
     model: Optional[Inputs] = None     # inputs z3 found on which outputs differ
     fault: Optional[str] = None
+    fault_sizes: Optional[Sizes] = None  # where the port faults whatever the data (race, out of bounds)
     stopped: str = ""                  # why the check stopped before the requested bound
     tuples: int = 0
     notes: list[str] = field(default_factory=list)
@@ -179,7 +180,7 @@ def bounded_check(pair: Pair, *, bound: int, deadline: float, timeout_ms: int = 
             if kind == "model":
                 report.model = payload
             elif kind == "fault":
-                report.fault = payload
+                report.fault, report.fault_sizes = payload, sizes
             else:
                 report.stopped = payload
             return report

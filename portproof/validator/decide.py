@@ -193,19 +193,24 @@ def _decide(pair: Pair, original: str, port: str, options: Options, deadline: fl
             verdict = _refute(pair, sources, quick.finding, options, checks, notes)
             if isinstance(verdict, NotEquivalent):
                 return verdict
-    full = search(pair, bound=c.bound, deadline=deadline, seeds=2)
-    checks.append(Check("testing", "passed" if full.finding is None else "failed",
-                        f"{full.runs} random runs of both IRs, every size up to {c.bound}"))
-    if full.finding is not None:
-        return _refute(pair, sources, full.finding, options, checks, notes)
-
-    bounded = bounded_check(pair, bound=c.bound, deadline=deadline)
-    if bounded.model is not None or bounded.fault is not None:
-        inputs = bounded.model
-        if inputs is None:
-            return Unknown(Reason.UNCONFIRMED, f"bounded check found a fault but no concrete input: {bounded.fault}")
-        return _refute(pair, sources, Finding("value", inputs, detail="found by z3 (bounded)"), options,
-                       checks, notes)
+    # small sizes by testing (cheap, integer data that confirms cleanly), then every size up to the
+    # bound by z3; testing covers the rest of the bound only where z3 stopped early
+    small = search(pair, bound=min(2, c.bound), deadline=deadline, seeds=2)
+    finding = small.finding
+    bounded = None
+    if finding is None:
+        bounded = bounded_check(pair, bound=c.bound, deadline=deadline)
+        if bounded.fault is not None:
+            inputs = make_inputs(pair.orig_fn, pair.shapes, bounded.fault_sizes, np.random.default_rng(2))
+            finding = Finding("fault", inputs, detail=bounded.fault) if inputs is not None else None
+        elif bounded.model is not None:
+            finding = Finding("value", bounded.model, detail="found by z3 (bounded check)")
+        elif bounded.proved_bound < c.bound:
+            finding = search(pair, bound=c.bound, deadline=deadline, seeds=2).finding
+    runs = f"random runs of both IRs for every size up to {min(2, c.bound)}"
+    checks.append(Check("testing", "passed" if small.finding is None else "failed", f"{small.runs} {runs}"))
+    if finding is not None:
+        return _refute(pair, sources, finding, options, checks, notes)
     if bounded.proved_bound >= 1:
         status = "passed" if bounded.proved_bound == c.bound else "unknown"
         checks.append(Check("bounded", status, f"outputs equal for every size up to {bounded.proved_bound}"

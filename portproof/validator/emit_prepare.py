@@ -25,7 +25,7 @@ def bake(text: str, macros: dict[str, int], filename: str) -> str:
             while lines[j].rstrip().endswith("\\") and j + 1 < len(lines):
                 j += 1
                 lines[j] = ""
-            lines[i] = f"#define {name} ({int(value)})"
+            lines[i] = f"#define {name} {int(value)}" if value >= 0 else f"#define {name} ({int(value)})"
     return "\n".join(lines)
 
 
@@ -99,7 +99,7 @@ def emulate(cuda: str) -> str:
         old = cuda[name_at:end]
         pad = "\\\n" if "\\\n" in old else "\n"
         edits.append((name_at, end, call + pad * (old.count("\n") - call.count("\n"))))
-    for m in re.finditer(r"\bextern\s+__shared__\s+([^;{}()]*?)\b(\w+)\s*\[\s*\]\s*;", masked):
+    for m in re.finditer(r"\bextern\s+__shared__\s+([^;{}]*?)\b(\w+)\s*\[\s*\]\s*;", masked):
         name = m.group(2)
         edits.append((m.start(), m.end(), f"{m.group(1)} *const {name} = "
                                           f"(decltype({name}))portproof_dynamic_shared;"))
