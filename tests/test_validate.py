@@ -165,3 +165,36 @@ def test_wrong_return_value_is_refuted(tmp_path):
     assert isinstance(v, NotEquivalent) and v.counterexample.confirmed
     assert v.counterexample.array == "return value" and v.counterexample.sizes["n"] >= 3
     assert v.counterexample.expected != v.counterexample.actual
+
+
+SAXPY = """\
+void saxpy(int n, float a, const float *x, float *y)
+{
+    for (int i = 0; i < n; i++)
+        y[i] = a * x[i] + y[i];
+}
+"""
+
+SAXPY_RENAMED = """\
+#include "launch.h"
+__global__ void saxpy_kernel(int n, float alpha, const float *in, float *out)
+{
+    int i = blockIdx.x * blockDim.x + threadIdx.x;
+    if (i < n) out[i] = alpha * in[i] + out[i];
+}
+"""
+
+
+def test_contract_maps_names_and_include_dirs_reach_headers(tmp_path):
+    """A kernel whose parameters are named differently, mapped by a contract; a header found by -I."""
+    orig, port = _write(tmp_path, SAXPY, SAXPY_RENAMED)
+    (tmp_path / "inc").mkdir()
+    (tmp_path / "inc" / "launch.h").write_text("#define PORTPROOF_TEST_BLOCK 128\n")
+    (tmp_path / "contract.toml").write_text(
+        'launch = "<<<(n + 127) / 128, 128>>>"\n'
+        '[entry]\noriginal = "saxpy"\nport = "saxpy_kernel"\n'
+        '[arrays]\nx = "in"\ny = "out"\na = "alpha"\n')
+    result, _ = run([orig, port, "--contract", str(tmp_path / "contract.toml"), "-I", str(tmp_path / "inc")])
+    assert result.verdict.verdict == "equivalent", result.verdict
+    without, _ = run([orig, port, "--contract", str(tmp_path / "contract.toml")])
+    assert without.verdict.verdict == "error" and "launch.h" in without.verdict.message
