@@ -111,7 +111,8 @@ def load_pair(original: str, port: str, options: Options, defaults: list[str]) -
     extents: dict[str, tuple[Expr, ...]] = {}
     for name, text in c.extents:
         extents[name] = tuple(parse_expr(part) for part in text.split(","))
-    entry = program.functions[0] if len(program.functions) == 1 else None
+    entry = next((f for f in program.functions if f.name == c.original_entry), None) if c.original_entry \
+        else (program.functions[0] if len(program.functions) == 1 else None)
     if entry is not None:
         inferred = {k: v for k, v in infer_extents(entry, macros).items() if k not in extents}
         for name, dims in inferred.items():
@@ -120,8 +121,8 @@ def load_pair(original: str, port: str, options: Options, defaults: list[str]) -
     defaults.append("integer scalar parameters are sizes >= 0; arrays do not alias")
     pair = bind(program, cuda, c, macros, extents)
     pair.macro_values = macro_values
-    pair.defaults = defaults + pair.defaults
-    defaults[:] = pair.defaults
+    defaults.extend(pair.defaults)
+    pair.defaults = list(defaults)
     return pair
 
 

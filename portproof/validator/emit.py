@@ -166,13 +166,18 @@ def _write_case(pair: Pair, original: str, options: Options, label: str, inputs:
     returned = ran.return_value if _return_dtype(pair) else None
     if returned is not None:
         (case / "expected_return.bin").write_bytes(_scalar_bytes(fn.return_type, returned))
-    (case / "inputs.json").write_text(json.dumps({
+    (case / "inputs.json").write_text(_json_lines({
         "label": label, "sizes": {k: int(v) for k, v in inputs.sizes.items()},
         "scalars": {p.name: values[p.name] for p in scalars}, "macros": macros, "launch": launch,
-        "shapes": shapes, "arrays": {k: v.tolist() for k, v in inputs.arrays.items()}}, indent=1) + "\n")
-    (case / "expected.json").write_text(json.dumps({
-        "arrays": {k: v.tolist() for k, v in ran.arrays.items()}, "return": returned}, indent=1) + "\n")
+        "shapes": shapes, **{f"array {k}": v.tolist() for k, v in inputs.arrays.items()}}))
+    (case / "expected.json").write_text(_json_lines({
+        **{f"array {k}": v.tolist() for k, v in ran.arrays.items()}, "return": returned}))
     return {"dir": case.name, "label": label, "macros": macros}
+
+
+def _json_lines(fields: dict) -> str:
+    """A JSON object with one field per line."""
+    return "{\n" + ",\n".join(f"  {json.dumps(k)}: {json.dumps(v)}" for k, v in fields.items()) + "\n}\n"
 
 
 def _readme(pair: Pair, result: Result, cases: list[dict], skipped: list[str]) -> str:

@@ -52,6 +52,9 @@ _READ_LAUNCH = ('size_t portproof_cfg_n; unsigned *portproof_cfg = portproof_loa
                 '("launch.bin", &portproof_cfg_n);')
 _GRID = "dim3(portproof_cfg[0], portproof_cfg[1], portproof_cfg[2])"
 _BLOCK = "dim3(portproof_cfg[3], portproof_cfg[4], portproof_cfg[5])"
+_NONEMPTY = ["// an empty grid or block runs nothing, as in portproof (CUDA rejects such a launch)",
+             "if (portproof_cfg[0] && portproof_cfg[1] && portproof_cfg[2] && portproof_cfg[3] && "
+             "portproof_cfg[4] && portproof_cfg[5]) {"]
 
 
 def _ctype(t: ScalarType, cxx: bool) -> str:
@@ -132,11 +135,12 @@ def emulation_harness(pair: Pair, defines: Mapping[str, Optional[str]]) -> str:
     body = ([_READ_LAUNCH] if pair.launch is not None else []) + _scalar_reads(pair.orig_raw, cxx=True) + loads
     if pair.launch is not None:
         k = pair.port_raw.name
-        body += [f'portproof_launch("{k}", {_GRID}, {_BLOCK}, (size_t)portproof_cfg[6], '
+        body += [*_NONEMPTY,
+                 f'    portproof_launch("{k}", {_GRID}, {_BLOCK}, (size_t)portproof_cfg[6], '
                  f"[&](auto &&...portproof_k) {{ {k}(portproof_k...); }}" + "".join(f", {a}" for a in args) + ");",
-                 "cudaError_t portproof_e = cudaGetLastError();",
-                 'if (portproof_e != cudaSuccess) { fprintf(stderr, "portproof harness: launch failed: %s\\n", '
-                 "cudaGetErrorString(portproof_e)); return 1; }"]
+                 "    cudaError_t portproof_e = cudaGetLastError();",
+                 '    if (portproof_e != cudaSuccess) { fprintf(stderr, "portproof harness: launch failed: %s\\n", '
+                 "cudaGetErrorString(portproof_e)); return 1; }", "}"]
     else:
         call, rets = _host_call(pair, args)
         body.append(call)
@@ -157,9 +161,7 @@ def cuda_harness(pair: Pair, defines: Mapping[str, Optional[str]]) -> str:
             size = f"portproof_n{i} * sizeof *portproof_a{i}"
             body += [f"void *portproof_d{i}; PORTPROOF_CHECK(cudaMalloc(&portproof_d{i}, {size}));",
                      f"PORTPROOF_CHECK(cudaMemcpy(portproof_d{i}, portproof_a{i}, {size}, cudaMemcpyHostToDevice));"]
-        body += ["// an empty grid or block runs nothing, as in the emulation (CUDA would reject the launch)",
-                 "if (portproof_cfg[0] && portproof_cfg[1] && portproof_cfg[2] && portproof_cfg[3] && "
-                 "portproof_cfg[4] && portproof_cfg[5]) {",
+        body += [*_NONEMPTY,
                  f"    {pair.port_raw.name}<<<{_GRID}, {_BLOCK}, portproof_cfg[6]>>>({', '.join(args)});",
                  "    PORTPROOF_CHECK(cudaGetLastError());", "}",
                  "PORTPROOF_CHECK(cudaDeviceSynchronize());"]

@@ -72,7 +72,7 @@ def _first_difference(name: str, dtype: str, shape: list, expected: np.ndarray, 
     k = int(np.flatnonzero(bad)[0])
     index = np.unravel_index(k, shape) if len(shape) > 1 else (k,)
     where = "".join(f"[{int(i)}]" for i in index)
-    return f"{name}{where}: expected {expected[k]!r} (original), got {actual[k]!r} (port); " \
+    return f"{name}{where}: expected {expected[k].item()!r} (original), got {actual[k].item()!r} (port); " \
            f"{int(bad.sum())} of {bad.size} elements differ"
 
 
@@ -87,8 +87,9 @@ def test_case(case, runner, build, tmp_path):
         if f.name.startswith("in_") or f.name in ("scalars.bin", "launch.bin"):
             shutil.copyfile(f, tmp_path / f.name)
     done = subprocess.run([str(exe)], cwd=tmp_path, capture_output=True, text=True, timeout=RUN_TIMEOUT_S)
-    assert done.returncode == 0, f"{case['label']}\nthe {runner} harness failed (exit {done.returncode}): " \
-                                 f"{done.stderr[-4000:]}"
+    if done.returncode != 0:
+        pytest.fail(f"{case['label']}\nthe {runner} harness failed (exit {done.returncode}): {done.stderr[-4000:]}",
+                    pytrace=False)
     shapes = json.loads((given / "inputs.json").read_text())["shapes"]
     compared = [(name, f"expected_{name}.bin", f"out_{name}.bin", dtype) for name, dtype in CONFIG["arrays"].items()]
     if CONFIG["return"]:
@@ -97,4 +98,5 @@ def test_case(case, runner, build, tmp_path):
                                   np.fromfile(tmp_path / got, dtype=dtype))
                 for name, want, got, dtype in compared]
     problems = [p for p in problems if p]
-    assert not problems, f"{case['label']}\n" + "\n".join(problems)
+    if problems:
+        pytest.fail(f"{case['label']}\n" + "\n".join(problems), pytrace=False)
