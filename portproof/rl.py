@@ -8,13 +8,15 @@ import os
 from pathlib import Path
 from typing import Any, Iterable, Optional, Sequence
 
-from portproof.api import OPTION_NAMES, Source, is_text
+from portproof.api import OPTION_NAMES, Source, is_text, make_options
 from portproof.translators.extract import CODE_LANGUAGES, extract_code
 from portproof.validator.contract import DEFAULT_TIMEOUT_S
 from portproof.validator.reward import REWARDS
 from portproof.workers import Pool
 
 WORST = min(REWARDS.values())
+# dataset columns that override an option per completion ("target" is left out: datasets use it for the language)
+COLUMNS = ("launch", "entry", "contract", "bound", "timeout", "fp", "include_dirs", "defines")
 log = logging.getLogger("portproof.rl")
 
 
@@ -35,6 +37,7 @@ class RewardFunction:
         unknown = set(options) - set(OPTION_NAMES)
         if unknown:
             raise TypeError(f"unknown options {sorted(unknown)} (known: {', '.join(OPTION_NAMES)})")
+        make_options(**options)  # bad values fail here, not once per completion
         self.original = _resolve(original)
         self.options = options
         self.grace = grace
@@ -76,7 +79,7 @@ class RewardFunction:
         if not code.strip():
             return None
         options = dict(self.options)
-        for name in OPTION_NAMES:
+        for name in COLUMNS:
             value = _column(columns, name, i)
             if value is not None:
                 options[name] = value

@@ -58,6 +58,10 @@ class Worker:
         except (ProcessLookupError, PermissionError):
             pass
         self.proc.wait()
+        try:
+            self.proc.stdin.close()
+        except OSError:
+            pass
 
 
 class Pool:
