@@ -198,3 +198,20 @@ def test_contract_maps_names_and_include_dirs_reach_headers(tmp_path):
     assert result.verdict.verdict == "equivalent", result.verdict
     without, _ = run([orig, port, "--contract", str(tmp_path / "contract.toml")])
     assert without.verdict.verdict == "error" and "launch.h" in without.verdict.message
+
+
+def test_host_pointer_given_to_a_kernel_is_refuted(tmp_path):
+    port = DOT_PORT.replace("prod<<<(n + 127) / 128, 128>>>(n, dx, dy, dp);",
+                            "prod<<<(n + 127) / 128, 128>>>(n, x, dy, dp);") % ""
+    result, _ = run([*_write(tmp_path, DOT_ORIGINAL, port)])
+    v = result.verdict
+    assert isinstance(v, NotEquivalent) and v.counterexample.confirmed, v
+    assert "host pointer 'x'" in v.counterexample.detail and "SIGSEGV" in v.counterexample.detail
+
+
+def test_host_code_reading_device_memory_is_refuted(tmp_path):
+    port = (DOT_PORT % "").replace("s += h[i]", "s += dp[i]")
+    result, _ = run([*_write(tmp_path, DOT_ORIGINAL, port)])
+    v = result.verdict
+    assert isinstance(v, NotEquivalent) and v.counterexample.confirmed, v
+    assert "device pointer 'dp'" in v.counterexample.detail

@@ -63,12 +63,12 @@ def bind(original: Program, port: CudaUnit, contract: Contract, macros: frozense
     if kernel is not None:
         functions += (kernel,)
     port_fn = _typed_params(port_fn, orig_fn)
-    for launch in (n for n in walk(port_fn.body) if isinstance(n, Launch)):
-        if launch.kernel in port.failures:
-            raise port.failures[launch.kernel]
-        if not any(f.name == launch.kernel and f.kind == "kernel" for f in functions):
-            raise Unsupported(f"launch of '{launch.kernel}', which is not a __global__ kernel of the port",
-                              launch.loc)
+    for call in (n for n in walk(port_fn.body) if isinstance(n, Launch)):
+        if call.kernel in port.failures:
+            raise port.failures[call.kernel]
+        if not any(f.name == call.kernel and f.kind == "kernel" for f in functions):
+            raise Unsupported(f"launch of '{call.kernel}', which is not a __global__ kernel of the port",
+                              call.loc)
     orig_flat = flatten_arrays(orig_fn, shapes)
     port_flat = flatten_arrays(port_fn, shapes)
     port_program = Program(functions + (port_flat,), port.program.source)

@@ -27,6 +27,7 @@ from portproof.validator.launch import clamp_grids, launch_limit_violations, thr
 from portproof.validator.prove import NotProvable, prove_all_sizes, setting_for
 from portproof.validator.reward import reward_for
 from portproof.validator.search import Finding, search
+from portproof.validator.spaces import space_violations
 from portproof.validator.verdict import (
     Check, Equivalent, Error, NotEquivalent, Reason, Result, Unknown, Verdict,
 )
@@ -148,9 +149,12 @@ def _decide(pair: Pair, original: str, port: str, options: Options, deadline: fl
         checks.append(Check("identical", "passed", "normalized IRs print the same"))
         return Equivalent("all-sizes", None, tuple(notes + ["identical after normalization"]))
 
-    finding = _launch_limits(pair, options, checks)
+    finding = _launch_limits(pair, options, checks) or _memory_spaces(pair, options, checks)
     if finding is not None:
-        return _refute(pair, sources, finding, options, checks, notes)
+        verdict = _refute(pair, sources, finding, options, checks, notes)
+        if isinstance(verdict, Unknown) and finding.kind == "memory space":
+            return Unknown(Reason.UNCONFIRMED, finding.detail, None, tuple(notes))
+        return verdict
     names = size_names(pair.orig_fn, pair.macros)
     largest = list(size_tuples(names, pair.macros, c.bound))[-1]
     heavy = threads_launched(pair.port_fn, largest.as_dict()) > HEAVY_LAUNCH
@@ -246,6 +250,21 @@ def _launch_limits(pair: Pair, options: Options, checks: list[Check]) -> Optiona
             raise Unsupported("; ".join(problems) + " (at the macros' own values; no small counterexample)")
     checks.append(Check("launch", "passed", f"launches within the limits of {target.name}"))
     return None
+
+
+def _memory_spaces(pair: Pair, options: Options, checks: list[Check]) -> Optional[Finding]:
+    """A host function that gives a kernel host memory, or reads device memory on the host, has no
+    defined result on a GPU; the finding is executed at the largest tested sizes."""
+    if pair.launch is not None:
+        return None  # kernel-only ports: the arrays are device memory by the contract
+    problems = space_violations(pair.port_fn)
+    if not problems:
+        checks.append(Check("memory spaces", "passed", "kernels get device memory; host code does not touch it"))
+        return None
+    checks.append(Check("memory spaces", "failed", "; ".join(problems)))
+    largest = list(size_tuples(size_names(pair.orig_fn, pair.macros), pair.macros, options.contract.bound))[-1]
+    inputs = make_inputs(pair.orig_fn, pair.shapes, largest, np.random.default_rng(3))
+    return Finding("memory space", inputs, detail="; ".join(problems)) if inputs is not None else None
 
 
 def _refute(pair: Pair, sources: Sources, finding: Finding, options: Options, checks: list[Check],

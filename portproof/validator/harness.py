@@ -138,6 +138,9 @@ def cuda_harness(emulated_text: str, entry: PortEntry, *, filename: str,
                 + "".join(f", {a}" for a in args) + ")")
     else:
         call = f"{function.name}({', '.join(args)})"
+        # a host function gets host memory: kernels that dereference it fault, as on a GPU
+        reads += [f"portproof_register_host_array(portproof_a{i}, portproof_n{i});"
+                  for i, p in enumerate(function.params) if isinstance(p, ArrayParam)]
     main = _main(call, function, reads, writes, cxx=True, launch_config=isinstance(entry, KernelLaunch))
     return (define_lines(defines) + line_directive(filename) + emulated_text + "\n"
             + line_directive(HARNESS_FILE) + "#undef main\n" + _CXX_PRELUDE + main)

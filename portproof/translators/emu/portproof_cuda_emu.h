@@ -114,22 +114,45 @@ enum cudaMemcpyKind {
 typedef struct portproof_stream *cudaStream_t;
 typedef struct portproof_event *cudaEvent_t;
 
-struct portproof_allocation { void *data; size_t bytes; portproof_allocation *next; };
+struct portproof_allocation { void *data; size_t bytes; bool managed; portproof_allocation *next; };
 static portproof_allocation *portproof_allocations;
+static portproof_allocation *portproof_host_arrays;  // the harness's arrays, when a host function runs
+
+// Memory spaces as on a GPU: device memory is inaccessible to host code (outside kernels, copies and
+// memsets) and the host arrays a host function receives are inaccessible to kernels, so a port that
+// dereferences the wrong pointer faults here as it would on the device.
+inline void portproof_protect(void *data, size_t bytes, bool accessible) {
+    if (!bytes) return;
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    char *start = (char *)((uintptr_t)data & ~(uintptr_t)(page - 1));
+    mprotect(start, (size_t)((char *)data + bytes - start), accessible ? PROT_READ | PROT_WRITE : PROT_NONE);
+}
+inline void portproof_device_memory(bool accessible) {
+    for (portproof_allocation *a = portproof_allocations; a; a = a->next)
+        if (!a->managed) portproof_protect(a->data, a->bytes, accessible);
+}
+inline void portproof_host_memory(bool accessible) {
+    for (portproof_allocation *a = portproof_host_arrays; a; a = a->next) portproof_protect(a->data, a->bytes, accessible);
+}
+inline void portproof_register_host_array(void *data, size_t bytes) {
+    portproof_host_arrays = new portproof_allocation{data, bytes, false, portproof_host_arrays};
+}
 
 // Device memory is host memory that ends at a guard page; new memory is filled with 0xFF bytes so
 // that reading it before writing it gives NaN (floats) or -1 (integers).
-inline cudaError_t cudaMalloc(void **pointer, size_t bytes) {
+inline cudaError_t portproof_malloc(void **pointer, size_t bytes, bool managed) {
     void *p = portproof_guarded_alloc(bytes);
     if (!p) { *pointer = nullptr; return portproof_fail_with(cudaErrorMemoryAllocation); }
     memset(p, 0xFF, bytes);
-    portproof_allocations = new portproof_allocation{p, bytes, portproof_allocations};
+    portproof_allocations = new portproof_allocation{p, bytes, managed, portproof_allocations};
+    if (!managed) portproof_protect(p, bytes, false);
     *pointer = p;
     return cudaSuccess;
 }
+inline cudaError_t cudaMalloc(void **pointer, size_t bytes) { return portproof_malloc(pointer, bytes, false); }
 template <class T> cudaError_t cudaMalloc(T **pointer, size_t bytes) { return cudaMalloc((void **)pointer, bytes); }
-inline cudaError_t cudaMallocManaged(void **pointer, size_t bytes, unsigned = 1) { return cudaMalloc(pointer, bytes); }
-template <class T> cudaError_t cudaMallocManaged(T **pointer, size_t bytes, unsigned = 1) { return cudaMalloc((void **)pointer, bytes); }
+inline cudaError_t cudaMallocManaged(void **pointer, size_t bytes, unsigned = 1) { return portproof_malloc(pointer, bytes, true); }
+template <class T> cudaError_t cudaMallocManaged(T **pointer, size_t bytes, unsigned = 1) { return portproof_malloc((void **)pointer, bytes, true); }
 inline cudaError_t cudaFree(void *pointer) {
     if (!pointer) return cudaSuccess;
     for (portproof_allocation **a = &portproof_allocations; *a; a = &(*a)->next) {
@@ -149,13 +172,20 @@ inline cudaError_t cudaFreeHost(void *pointer) { free(pointer); return cudaSucce
 
 inline cudaError_t cudaMemcpy(void *dst, const void *src, size_t bytes, cudaMemcpyKind kind) {
     if ((unsigned)kind > cudaMemcpyDefault) return portproof_fail_with(cudaErrorInvalidMemcpyDirection);
+    portproof_device_memory(true);
     if (bytes) memmove(dst, src, bytes);
+    portproof_device_memory(false);
     return cudaSuccess;
 }
 inline cudaError_t cudaMemcpyAsync(void *dst, const void *src, size_t bytes, cudaMemcpyKind kind, cudaStream_t = 0) {
     return cudaMemcpy(dst, src, bytes, kind);
 }
-inline cudaError_t cudaMemset(void *dst, int value, size_t bytes) { memset(dst, value, bytes); return cudaSuccess; }
+inline cudaError_t cudaMemset(void *dst, int value, size_t bytes) {
+    portproof_device_memory(true);
+    memset(dst, value, bytes);
+    portproof_device_memory(false);
+    return cudaSuccess;
+}
 inline cudaError_t cudaMemsetAsync(void *dst, int value, size_t bytes, cudaStream_t = 0) { return cudaMemset(dst, value, bytes); }
 template <class T>
 cudaError_t cudaMemcpyToSymbol(T &symbol, const void *src, size_t bytes, size_t offset = 0, cudaMemcpyKind = cudaMemcpyHostToDevice) {
@@ -438,8 +468,12 @@ template <class Body, class... A>
 void portproof_launch(const char *kernel, dim3 grid, dim3 block, size_t shared, Body body, A &&...args) {
     std::tuple<std::decay_t<A>...> packed(std::forward<A>(args)...);
     auto thread = [&]() { std::apply(body, packed); };
+    portproof_device_memory(true);
+    portproof_host_memory(false);
     portproof_run_grid(kernel, grid, block, shared,
                        [](void *closure) { (*static_cast<decltype(thread) *>(closure))(); }, &thread);
+    portproof_host_memory(true);
+    portproof_device_memory(false);
 }
 
 #endif
