@@ -18,6 +18,7 @@ from portproof.ir.nodes import ArrayParam, ScalarParam
 from portproof.ir.types import ScalarType
 from portproof.validator.binding import Pair
 from portproof.validator.inputs import Inputs, Sizes, array_extent, size_names, size_tuples
+from portproof.validator.search import MAX_STEPS, port_step_limit
 
 _CMP = {"==": lambda a, b: a == b, "!=": lambda a, b: a != b, "<": lambda a, b: a < b,
         "<=": lambda a, b: a <= b, ">": lambda a, b: a > b, ">=": lambda a, b: a >= b}
@@ -204,11 +205,13 @@ def _check_sizes(pair: Pair, sizes: Sizes, timeout_ms: int) -> Optional[tuple[st
             make = z3.Int if p.type.is_integer else z3.Real
             arrays[p.name] = [make(f"{p.name}[{k}]") for k in range(extent)]
     try:
-        o = run(pair.original, pair.orig_fn.name, scalars, _stores(pair.orig_fn, arrays), domain=domain)
+        o = run(pair.original, pair.orig_fn.name, scalars, _stores(pair.orig_fn, arrays), domain=domain,
+                max_steps=MAX_STEPS)
     except (ExecutionFault, Unsupported):
         return None  # the original itself has no defined result here: outside the contract
     try:
-        q = run(pair.port, pair.port_fn.name, scalars, _stores(pair.port_fn, arrays), domain=domain)
+        q = run(pair.port, pair.port_fn.name, scalars, _stores(pair.port_fn, arrays), domain=domain,
+                max_steps=port_step_limit(pair, o.steps, env))
     except ExecutionFault as e:
         return "fault", f"sizes {env}: {e}"
     except Unsupported as e:

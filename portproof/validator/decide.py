@@ -151,7 +151,7 @@ def _decide(pair: Pair, original: str, port: str, options: Options, deadline: fl
 
     finding = _launch_limits(pair, options, checks) or _memory_spaces(pair, options, checks)
     if finding is not None:
-        verdict = _refute(pair, sources, finding, options, checks, notes)
+        verdict = _refute(pair, sources, finding, options, checks, notes, deadline)
         if isinstance(verdict, Unknown) and finding.kind == "memory space":
             return Unknown(Reason.UNCONFIRMED, finding.detail, None, tuple(notes))
         return verdict
@@ -161,7 +161,7 @@ def _decide(pair: Pair, original: str, port: str, options: Options, deadline: fl
     # most wrong ports differ on the smallest inputs: a few runs of the IRs cost less than a proof
     quick = search(pair, bound=c.bound, deadline=deadline, seeds=1, limit=0 if heavy else QUICK_TUPLES)
     if quick.finding is not None:
-        return _refute(pair, sources, quick.finding, options, checks, notes)
+        return _refute(pair, sources, quick.finding, options, checks, notes, deadline)
     if c.fp == "ieee":
         return Unknown(Reason.APPROXIMATION, "--fp ieee: bit-exact proofs are not implemented yet; no "
                        "counterexample was found on small inputs", None, tuple(notes))
@@ -195,7 +195,7 @@ def _decide(pair: Pair, original: str, port: str, options: Options, deadline: fl
                                            (light_fn,), pair.port.source), port_fn=light_fn)
         quick = search(light, bound=c.bound, deadline=deadline, seeds=1)
         if quick.finding is not None:
-            verdict = _refute(pair, sources, quick.finding, options, checks, notes)
+            verdict = _refute(pair, sources, quick.finding, options, checks, notes, deadline)
             if isinstance(verdict, NotEquivalent):
                 return verdict
     # small sizes by testing (cheap, integer data that confirms cleanly), then every size up to the
@@ -215,7 +215,7 @@ def _decide(pair: Pair, original: str, port: str, options: Options, deadline: fl
     runs = f"random runs of both IRs for every size up to {min(2, c.bound)}"
     checks.append(Check("testing", "passed" if small.finding is None else "failed", f"{small.runs} {runs}"))
     if finding is not None:
-        return _refute(pair, sources, finding, options, checks, notes)
+        return _refute(pair, sources, finding, options, checks, notes, deadline)
     if bounded.proved_bound >= 1:
         status = "passed" if bounded.proved_bound == c.bound else "unknown"
         checks.append(Check("bounded", status, f"outputs equal for every size up to {bounded.proved_bound}"
@@ -268,12 +268,13 @@ def _memory_spaces(pair: Pair, options: Options, checks: list[Check]) -> Optiona
 
 
 def _refute(pair: Pair, sources: Sources, finding: Finding, options: Options, checks: list[Check],
-            notes: list[str]) -> Verdict:
+            notes: list[str], deadline: float) -> Verdict:
     if not options.confirm:
         sizes = ", ".join(f"{k}={v}" for k, v in finding.inputs.sizes.items())
         return Unknown(Reason.UNCONFIRMED, f"candidate counterexample not executed (--no-confirm): "
                        f"{finding.kind} at sizes {sizes}" + (f": {finding.detail}" if finding.detail else ""))
-    cex = confirm(pair, sources, finding)
+    # each execution gets what is left of the budget (at least a second, at most ten)
+    cex = confirm(pair, sources, finding, timeout_s=max(1.0, min(10.0, deadline - time.monotonic())))
     checks.append(Check("confirm", "passed" if cex.confirmed else "failed", cex.confirmation))
     if cex.confirmed:
         return NotEquivalent(cex, tuple(notes))

@@ -13,6 +13,7 @@ from portproof.ir.faults import ExecutionFault
 from portproof.ir.mapper import walk
 from portproof.ir.nodes import ArrayParam, Copy, Store
 from portproof.validator.binding import Pair
+from portproof.validator.launch import threads_launched
 from portproof.validator.inputs import Inputs, make_inputs, size_names, size_tuples
 
 
@@ -40,6 +41,7 @@ def tolerance(dtype: np.dtype) -> tuple[float, float]:
     return (1e-5, 1e-6) if dtype == np.float32 else (1e-9, 1e-12)
 
 
+MAX_STEPS = 500_000  # statements per run: small inputs need far fewer; a port that loops stops here
 RETURN = "return value"  # the name a differing return value is reported under
 
 
@@ -92,15 +94,23 @@ def writers(pair: Pair, array: str) -> Optional[str]:
 def run_pair(pair: Pair, inputs: Inputs) -> tuple[Optional[dict], Optional[dict], Optional[Exception]]:
     """Run both IRs; the original's fault is returned as the third value with no outputs."""
     try:
-        o = run_concrete(pair.original, pair.orig_fn.name, inputs.all_scalars(), inputs.arrays)
+        o = run_concrete(pair.original, pair.orig_fn.name, inputs.all_scalars(), inputs.arrays,
+                         max_steps=MAX_STEPS)
     except (ExecutionFault, Unsupported) as e:
         return None, None, e
     orig = {**arrays_to_numpy(o), RETURN: o.return_value}
     try:
-        q = run_concrete(pair.port, pair.port_fn.name, inputs.all_scalars(), inputs.arrays)
+        q = run_concrete(pair.port, pair.port_fn.name, inputs.all_scalars(), inputs.arrays,
+                         max_steps=port_step_limit(pair, o.steps, inputs.sizes))
     except ExecutionFault as e:
         return orig, {"fault": e}, None
     return orig, {**arrays_to_numpy(q), RETURN: q.return_value}, None
+
+
+def port_step_limit(pair: Pair, original_steps: int, sizes: dict) -> int:
+    """How long the port may run before it counts as not terminating: generously more than the
+    original took, plus room for every launched thread to test its guard."""
+    return min(MAX_STEPS, 100 * original_steps + 50 * threads_launched(pair.port_fn, sizes) + 10_000)
 
 
 def _item(x):
