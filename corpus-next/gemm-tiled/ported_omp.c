@@ -1,0 +1,19 @@
+// EXPECT: equivalent
+// SCOPE: all-sizes
+/* OpenMP port of PolyBench gemm: rows in parallel, the i-k-j order kept inside a row */
+#define DATA_TYPE double
+
+void kernel_gemm(int ni, int nj, int nk, DATA_TYPE alpha, DATA_TYPE beta,
+                 DATA_TYPE C[ni][nj], DATA_TYPE A[ni][nk], DATA_TYPE B[nk][nj])
+{
+    int i, j, k;
+
+#pragma omp parallel for private(j, k) schedule(static)
+    for (i = 0; i < ni; i++) {
+        for (j = 0; j < nj; j++)
+            C[i][j] *= beta;
+        for (k = 0; k < nk; k++)
+            for (j = 0; j < nj; j++)
+                C[i][j] += alpha * A[i][k] * B[k][j];
+    }
+}
