@@ -33,7 +33,7 @@ from portproof.validator.verdict import (
 )
 
 QUICK_TUPLES = 4  # size tuples tried before the proof
-HEAVY_LAUNCH = 16384  # threads in one launch above which the search first tries clamped grids
+HEAVY_LAUNCH = 4096  # threads in one launch above which the search first tries clamped grids
 CLAMPED_BLOCKS = 2
 
 
