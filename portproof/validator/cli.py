@@ -27,6 +27,8 @@ examples:
   validate saxpy.c saxpy_kernel.cu --launch '<<<(n+255)/256, 256>>>'
   validate gemm.c gemm.cu --entry kernel_gemm=gemm_gpu --json
   validate heat.c heat.cu -I include -D N=64 --bound 5
+  validate --batch candidates.jsonl --workers 2 -o verdicts.jsonl [--item-timeout S] [--ray ADDRESS]
+           [-- validate flags for every item]        (python -m portproof.validator.batch_cli --help)
 
 a kernel-only port (no host function) needs its launch: --launch '<<<GRID, BLOCK>>>' with
 expressions over the original's parameter names, or a contract file (--contract) with
@@ -102,6 +104,11 @@ def run(argv: Optional[Sequence[str]] = None) -> tuple[Result, bool]:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    head = argv[:argv.index("--")] if "--" in argv else argv
+    if any(a == "--batch" or a.startswith("--batch=") for a in head):
+        from portproof.validator.batch_cli import main as batch_main
+        return batch_main(argv)
     try:
         result, as_json = run(argv)
     except KeyboardInterrupt:
