@@ -1,5 +1,6 @@
 // EXPECT: equivalent
 // SCOPE: all-sizes
+// ARGS: --contract corpus-next/histogram/contract.toml
 /* OpenMP port of histogram: parallel for with omp atomic updates of the shared bins */
 #define NBINS 16
 

@@ -1,5 +1,6 @@
 // EXPECT: not-equivalent
 // BUG-CLASS: stale-read
+// ARGS: --contract corpus-next/argmax/contract.toml
 // NOTE: both passes fused into one kernel with no barrier: thread 0 reads *max_val while thread 1 may not yet have raised it with atomicMax (a race between threads 0 and 1 on *max_val: atomic write against plain read); n=2, x=[1,2] can return 0 instead of 1 (thread 0 sees max 1)
 #include <cstdio>
 #include <cstdlib>

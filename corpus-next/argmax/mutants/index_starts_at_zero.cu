@@ -1,5 +1,6 @@
 // EXPECT: not-equivalent
 // BUG-CLASS: wrong-reduction-identity
+// ARGS: --contract corpus-next/argmax/contract.toml
 // NOTE: the index starts at 0 instead of n (the identity of min over indices), so atomicMin always leaves 0; n=2, x=[1,2] gives 0 instead of 1
 #include <cstdio>
 #include <cstdlib>

@@ -1,5 +1,6 @@
 // EXPECT: not-equivalent
 // BUG-CLASS: wrong-operator
+// ARGS: --contract corpus-next/argmax/contract.toml
 // NOTE: pass 2 uses atomicMax instead of atomicMin; the index starts at n, so atomicMax leaves n for every n > 0; n=1, x=[0] gives 1 instead of 0
 #include <cstdio>
 #include <cstdlib>

@@ -1,5 +1,6 @@
 // EXPECT: not-equivalent
 // BUG-CLASS: missing-atomic
+// ARGS: --contract corpus-next/argmax/contract.toml
 // NOTE: pass 2 stores *idx = i without atomicMin; with ties threads 0 and 1 both write *idx (a race), and the last writer wins; n=2, x=[5,5]
 #include <cstdio>
 #include <cstdlib>

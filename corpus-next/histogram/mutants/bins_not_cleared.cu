@@ -1,5 +1,6 @@
 // EXPECT: not-equivalent
 // BUG-CLASS: missing-init
+// ARGS: --contract corpus-next/histogram/contract.toml
 // NOTE: the device bins are never zeroed (no cudaMemset), the block counts are added onto garbage; n=1, data=[0]
 #include <cstdio>
 #include <cstdlib>

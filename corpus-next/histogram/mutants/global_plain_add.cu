@@ -1,5 +1,6 @@
 // EXPECT: not-equivalent
 // BUG-CLASS: missing-atomic
+// ARGS: --contract corpus-next/histogram/contract.toml
 // NOTE: bins[b] += local[b] instead of atomicAdd; thread 0 of block 0 and thread 0 of block 1 race on bins[0] (every block adds its count, zero or not); n=1, data=[0] suffices
 #include <cstdio>
 #include <cstdlib>

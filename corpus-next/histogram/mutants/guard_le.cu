@@ -1,5 +1,6 @@
 // EXPECT: not-equivalent
 // BUG-CLASS: off-by-one
+// ARGS: --contract corpus-next/histogram/contract.toml
 // NOTE: guard v <= NBINS instead of v < NBINS: a value of 16 increments local[16], one past the shared array; n=1, data=[16] (original ignores it)
 #include <cstdio>
 #include <cstdlib>

@@ -1,5 +1,6 @@
 // EXPECT: not-equivalent
 // BUG-CLASS: missing-atomic
+// ARGS: --contract corpus-next/histogram/contract.toml
 // NOTE: bins[v]++ without #pragma omp atomic; with 2 threads, n=2, data=[3,3]: the threads running i=0 and i=1 race on bins[3] (a lost update gives 1 instead of 2)
 #define NBINS 16
 

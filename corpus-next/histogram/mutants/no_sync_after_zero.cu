@@ -1,5 +1,6 @@
 // EXPECT: not-equivalent
 // BUG-CLASS: missing-syncthreads
+// ARGS: --contract corpus-next/histogram/contract.toml
 // NOTE: no __syncthreads() between zeroing the shared bins and counting; thread 5 zeroes local[5] while thread 0 increments it: a race between threads 0 and 5 of block 0 for n=1, data=[5] (the count can be wiped)
 #include <cstdio>
 #include <cstdlib>

@@ -1,5 +1,6 @@
 // EXPECT: not-equivalent
 // BUG-CLASS: missing-syncthreads
+// ARGS: --contract corpus-next/histogram/contract.toml
 // NOTE: no __syncthreads() between counting and the flush; thread 0 reads local[0] to flush it while thread 1 increments local[0] (atomic against plain read): a race between threads 0 and 1 of block 0 for n=2, data=[0,0]
 #include <cstdio>
 #include <cstdlib>

@@ -1,5 +1,6 @@
 // EXPECT: not-equivalent
 // BUG-CLASS: missing-atomic
+// ARGS: --contract corpus-next/histogram/contract.toml
 // NOTE: local[v]++ instead of atomicAdd(&local[v], 1); threads 0 and 1 of block 0 race on local[3] for n=2, data=[3,3] (a lost update gives bins[3]=1 instead of 2)
 #include <cstdio>
 #include <cstdlib>

@@ -1,5 +1,6 @@
 // EXPECT: not-equivalent
 // BUG-CLASS: private-forgotten
+// ARGS: --contract corpus-next/histogram/contract.toml
 // NOTE: v is declared outside the loop and listed as shared, not private; with 2 threads, n=2, data=[1,2]: thread A stores v=1, thread B stores v=2, thread A increments bins[2] (a race on v between the threads running i=0 and i=1; bins can come out [0,0,2,...] instead of [0,1,1,...])
 #define NBINS 16
 

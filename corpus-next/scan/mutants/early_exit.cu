@@ -1,5 +1,6 @@
 // EXPECT: not-equivalent
 // BUG-CLASS: barrier-in-divergent-code
+// ARGS: --contract corpus-next/scan/contract.toml
 // NOTE: threads past the end leave the chunk loop (if (i >= n) break;) before the barriers the others still execute; n=1: thread 0 reaches __syncthreads() and threads 1..255 do not (barrier divergence, undefined behaviour), and thread 0 reads buf[0][255] for the carry, which nobody wrote
 #include <cstdio>
 #include <cstdlib>

@@ -1,5 +1,6 @@
 // EXPECT: not-equivalent
 // BUG-CLASS: off-by-one
+// ARGS: --contract corpus-next/scan/contract.toml
 // NOTE: stages x[i-1] (an exclusive scan) instead of x[i]; n=1, x=[1] gives y=[0] instead of [1]
 #include <cstdio>
 #include <cstdlib>

@@ -1,5 +1,6 @@
 // EXPECT: not-equivalent
 // BUG-CLASS: missing-syncthreads
+// ARGS: --contract corpus-next/scan/contract.toml
 // NOTE: in-place Hillis-Steele (buf[0][tid] += buf[0][tid - offset]) with one barrier per step; it needs a barrier between the reads and the writes of a step (or the double buffer): at offset 1 thread 2 reads buf[0][1] while thread 1 writes it, a race for n=1 already (all 256 threads run every step); n=3, x=[1,1,1] can give y[2]=4 instead of 3 (thread 2 reads the updated buf[0][1]=2)
 #include <cstdio>
 #include <cstdlib>

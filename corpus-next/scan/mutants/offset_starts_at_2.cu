@@ -1,5 +1,6 @@
 // EXPECT: not-equivalent
 // BUG-CLASS: wrong-tree-stride
+// ARGS: --contract corpus-next/scan/contract.toml
 // NOTE: the offset loop starts at 2, so no element ever adds its left neighbour; n=2, x=[1,1] gives y=[1,1] instead of [1,2]
 #include <cstdio>
 #include <cstdlib>
