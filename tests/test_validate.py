@@ -215,3 +215,12 @@ def test_host_code_reading_device_memory_is_refuted(tmp_path):
     v = result.verdict
     assert isinstance(v, NotEquivalent) and v.counterexample.confirmed, v
     assert "device pointer 'dp'" in v.counterexample.detail
+
+
+def test_data_dependent_indices_are_never_proved_by_skipping_sizes():
+    """The original's data-dependent bin index stops the bounded check; it must not count as sizes
+    where the original faults (which would make the bound vacuous). The port races on a shared bin."""
+    pair = CORPUS.parent / "corpus-next" / "histogram"
+    result, _ = run([str(pair / "original.c"), str(pair / "mutants" / "shared_increment.cu"),
+                     "--contract", str(pair / "contract.toml")])
+    assert result.verdict.verdict != "equivalent", result.verdict

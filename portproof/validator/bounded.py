@@ -160,7 +160,7 @@ class BoundedReport:
     fault_sizes: Optional[Sizes] = None  # where the port faults whatever the data (race, out of bounds)
     stopped: str = ""                  # why the check stopped before the requested bound
     tuples: int = 0
-    notes: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # sizes outside the contract: the original faults
 
 
 def bounded_check(pair: Pair, *, bound: int, deadline: float, timeout_ms: int = 5000) -> BoundedReport:
@@ -178,6 +178,9 @@ def bounded_check(pair: Pair, *, bound: int, deadline: float, timeout_ms: int = 
         report.tuples += 1
         if outcome is not None:
             kind, payload = outcome
+            if kind == "skipped":
+                report.skipped.append(payload)
+                continue
             if kind == "model":
                 report.model = payload
             elif kind == "fault":
@@ -186,6 +189,8 @@ def bounded_check(pair: Pair, *, bound: int, deadline: float, timeout_ms: int = 
                 report.stopped = payload
             return report
     report.proved_bound = bound
+    if report.skipped and len(report.skipped) == report.tuples:
+        report.proved_bound, report.stopped = 0, "the original faults on every size tuple checked"
     return report
 
 
@@ -207,8 +212,10 @@ def _check_sizes(pair: Pair, sizes: Sizes, timeout_ms: int) -> Optional[tuple[st
     try:
         o = run(pair.original, pair.orig_fn.name, scalars, _stores(pair.orig_fn, arrays), domain=domain,
                 max_steps=MAX_STEPS)
-    except (ExecutionFault, Unsupported):
-        return None  # the original itself has no defined result here: outside the contract
+    except ExecutionFault as e:
+        return "skipped", f"sizes {env}: the original itself faults ({e.detail})"
+    except Unsupported as e:
+        return "stopped", f"sizes {env}: the original: {e}"
     try:
         q = run(pair.port, pair.port_fn.name, scalars, _stores(pair.port_fn, arrays), domain=domain,
                 max_steps=port_step_limit(pair, o.steps, env))

@@ -222,6 +222,9 @@ def _decide(pair: Pair, original: str, port: str, options: Options, deadline: fl
                             + (f" ({bounded.stopped})" if bounded.stopped else "")))
         extra = [] if bounded.proved_bound == c.bound else [f"stopped below the requested bound {c.bound}: "
                                                              f"{bounded.stopped}"]
+        if bounded.skipped:
+            extra.append(f"{len(bounded.skipped)} size tuples left out because the original itself faults "
+                         f"there (outside the contract), e.g. {bounded.skipped[0]}")
         return Equivalent("bounded", bounded.proved_bound, tuple(notes + extra + [f"not proved for all sizes: {why}"]))
     checks.append(Check("bounded", "unknown", bounded.stopped))
     return Unknown(Reason.TIMEOUT if "time limit" in bounded.stopped else Reason.UNSUPPORTED,
