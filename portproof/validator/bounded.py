@@ -206,7 +206,7 @@ def _check_sizes(pair: Pair, sizes: Sizes, timeout_ms: int) -> Optional[tuple[st
         elif isinstance(p, ArrayParam):
             extent = array_extent(pair.shapes[p.name], env)
             if extent < 0:
-                return None
+                return "skipped", f"sizes {env}: '{p.name}' would have a negative extent"
             make = z3.Int if p.type.is_integer else z3.Real
             arrays[p.name] = [make(f"{p.name}[{k}]") for k in range(extent)]
     try:
