@@ -120,15 +120,17 @@ def _cases(pair: Pair, options: Options, result: Result) -> list[tuple[str, Inpu
         seen.add(sizes)
         inputs = make_inputs(pair.orig_fn, pair.shapes, sizes, np.random.default_rng(k))
         if inputs is not None:
-            cases.append((f"boundary: every size {value}" + (" (macros at least 1)" if pair.macros else "")
+            cases.append((f"boundary: every size {value}" + (" (size macros 1)" if value == 0 and pair.macros else "")
                           + ", random small integers", inputs))
     return cases
 
 
 def _describe(cex: Counterexample) -> str:
-    where = f"{cex.array}{''.join(f'[{i}]' for i in cex.index or [])}" if cex.array else "the run"
-    found = f": {where} expected {cex.expected!r}, the port gave {cex.actual!r}" if cex.array else ""
-    return f"counterexample ({cex.kind}){found}" + (f" ({cex.detail})" if cex.detail and not cex.array else "")
+    if cex.array:
+        index = "".join(f"[{i}]" for i in cex.index or [])
+        return (f"counterexample ({cex.kind}): {cex.array}{index} expected {cex.expected!r}, "
+                f"the port gave {cex.actual!r}")
+    return f"counterexample ({cex.kind})" + (f": {cex.detail}" if cex.detail else "")
 
 
 def _counterexample_inputs(pair: Pair, cex: Counterexample) -> Inputs:
@@ -169,19 +171,24 @@ def _write_case(pair: Pair, original: str, options: Options, label: str, inputs:
     (case / "inputs.json").write_text(_json_lines({
         "label": label, "sizes": {k: int(v) for k, v in inputs.sizes.items()},
         "scalars": {p.name: values[p.name] for p in scalars}, "macros": macros, "launch": launch,
-        "shapes": shapes, **{f"array {k}": v.tolist() for k, v in inputs.arrays.items()}}))
+        "shapes": shapes, "arrays": {k: v.tolist() for k, v in inputs.arrays.items()}}))
     (case / "expected.json").write_text(_json_lines({
-        **{f"array {k}": v.tolist() for k, v in ran.arrays.items()}, "return": returned}))
+        "arrays": {k: v.tolist() for k, v in ran.arrays.items()}, "return": returned}))
     return {"dir": case.name, "label": label, "macros": macros}
 
 
 def _json_lines(fields: dict) -> str:
-    """A JSON object with one field per line."""
-    return "{\n" + ",\n".join(f"  {json.dumps(k)}: {json.dumps(v)}" for k, v in fields.items()) + "\n}\n"
+    """A JSON object with one field per line, and one line per array."""
+    def value(k: str, v) -> str:
+        if k != "arrays" or not v:
+            return json.dumps(v)
+        return "{\n" + ",\n".join(f"    {json.dumps(a)}: {json.dumps(d)}" for a, d in v.items()) + "\n  }"
+    return "{\n" + ",\n".join(f"  {json.dumps(k)}: {value(k, v)}" for k, v in fields.items()) + "\n}\n"
 
 
 def _readme(pair: Pair, result: Result, cases: list[dict], skipped: list[str]) -> str:
     c = emit_harness.COMMANDS
+    (r32, a32), (r64, a64) = tolerance(np.dtype("float32")), tolerance(np.dtype("float64"))
     arrays = ", ".join(p.name for p in _arrays(pair.orig_raw))
     entry = (f"kernel `{pair.port_raw.name}` launched with each case's grid and block (launch.bin)"
              if pair.launch is not None else f"host function `{pair.port_raw.name}`")
@@ -190,8 +197,8 @@ def _readme(pair: Pair, result: Result, cases: list[dict], skipped: list[str]) -
         "",
         f"The port's {entry} is run on each case's inputs and every array ({arrays}) is compared with",
         "what the original C function computed on the same inputs (compiled with gcc when this suite was",
-        "emitted). Floating-point elements are compared with numpy.isclose: relative tolerance 1e-5",
-        "(absolute 1e-6) for float32, 1e-9 (absolute 1e-12) for float64; integers exactly. The suite needs",
+        f"emitted). Floating-point elements are compared with numpy.isclose: relative tolerance {r32:g}",
+        f"(absolute {a32:g}) for float32, {r64:g} (absolute {a64:g}) for float64; integers exactly. The suite needs",
         "Python 3 with numpy and pytest, gcc and g++; nvcc and an NVIDIA GPU for the CUDA runs. It does not",
         "need portproof.",
         "",
@@ -217,7 +224,7 @@ def _readme(pair: Pair, result: Result, cases: list[dict], skipped: list[str]) -
         "| `harness_emulation.cpp` | C++ main that runs the port in portproof's CPU emulation of CUDA |",
         "| `harness_cuda.cu` | CUDA main that runs the port on a GPU"
         + (" (cudaMalloc, cudaMemcpy, the launch, copy back)" if pair.launch is not None else "") + "; "
-        "every CUDA call's status is checked |",
+        "it checks the status of every CUDA call it makes |",
         "| `emu/` | the headers of the CPU emulation of CUDA |",
         "| `prepare.py` | makes a build directory: copies `src/` with a case's size macros set, and "
         "writes `port_emulated.cpp` (the port with its kernel launches rewritten for the emulation) |",

@@ -101,7 +101,7 @@ def emulate(cuda: str) -> str:
         edits.append((name_at, end, call + pad * (old.count("\n") - call.count("\n"))))
     for m in re.finditer(r"\bextern\s+__shared__\s+([^;{}]*?)\b(\w+)\s*\[\s*\]\s*;", masked):
         name = m.group(2)
-        edits.append((m.start(), m.end(), f"{m.group(1)} *const {name} = "
+        edits.append((m.start(), m.end(), f"{m.group(1).strip()} *const {name} = "
                                           f"(decltype({name}))portproof_dynamic_shared;"))
     for m in re.finditer(r"\bstatic\s+__shared__\b|\b__shared__\s+static\b", masked):
         edits.append((m.start(), m.end(), "static"))  # the header defines __shared__ as static
