@@ -224,3 +224,12 @@ def test_data_dependent_indices_are_never_proved_by_skipping_sizes():
     result, _ = run([str(pair / "original.c"), str(pair / "mutants" / "shared_increment.cu"),
                      "--contract", str(pair / "contract.toml")])
     assert result.verdict.verdict != "equivalent", result.verdict
+
+
+def test_emit_tests_flag_writes_a_suite(tmp_path):
+    suite = tmp_path / "suite"
+    result, _ = run([str(CORPUS / "gemm" / "original.c"), str(CORPUS / "gemm" / "mutants" / "floor_grid.cu"),
+                     "--emit-tests", str(suite)])
+    assert isinstance(result.verdict, NotEquivalent)
+    assert any(c.name == "emit-tests" and c.status == "passed" for c in result.checks)
+    assert (suite / "test_port.py").exists() and (suite / "case_0" / "inputs.json").exists()

@@ -11,7 +11,7 @@ from portproof.specs import targets
 from portproof.validator.contract import DEFAULT_BOUND, DEFAULT_TIMEOUT_S, Contract, load_contract, merge
 from portproof.validator.decide import Options, validate
 from portproof.validator.report import render_text
-from portproof.validator.verdict import Error, Result
+from portproof.validator.verdict import Check, Error, Result
 
 DESCRIPTION = """\
 Validate a port of a C kernel (CUDA today) against the original.
@@ -71,6 +71,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--nvcc", action="store_true", help="also compile the port with nvcc, when installed")
     p.add_argument("--no-confirm", action="store_true",
                    help="do not execute counterexamples (they are then reported as unknown)")
+    p.add_argument("--emit-tests", metavar="DIR",
+                   help="write a runnable test suite into DIR: counterexample and boundary cases, the "
+                        "original's outputs, C, CPU-emulation and CUDA harnesses, and a pytest file")
     p.add_argument("--json", action="store_true", help="print one JSON object (schema portproof.verdict/1)")
     return p
 
@@ -100,7 +103,15 @@ def run(argv: Optional[Sequence[str]] = None) -> tuple[Result, bool]:
         options = options_from(args)
     except PortproofError as e:
         return Result(Error(e.kind, e.message, str(e.loc) if e.loc else None)), args.json
-    return validate(args.original, args.port, options), args.json
+    result = validate(args.original, args.port, options)
+    if args.emit_tests and result.verdict.verdict != "error":
+        from portproof.validator.emit import emit_tests
+        try:
+            suite = emit_tests(args.original, args.port, options, result, args.emit_tests)
+            result.checks.append(Check("emit-tests", "passed", f"test suite written to {suite}"))
+        except PortproofError as e:
+            result.checks.append(Check("emit-tests", "failed", str(e)))
+    return result, args.json
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
