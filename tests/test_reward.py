@@ -107,10 +107,12 @@ def test_rl_function_per_prompt_originals(score):
     assert rewards == [1.0, REWARDS["not-equivalent/value"], 1.0]
 
 
-def test_a_hang_costs_one_item_and_no_more_than_its_timeout(score):
+def test_a_port_that_never_ends_costs_one_item_and_no_more_than_its_timeout(score):
+    """The validator refutes it within its budget (a confirmed non-terminating run), or the worker is
+    killed at the time limit: either way a fault-or-worse reward, and the batch goes on."""
     start = time.monotonic()
     rewards = score(completions=[HANG, CORRECT])
-    assert rewards == [WORST, 1.0]
+    assert rewards[0] <= REWARDS["not-equivalent/fault"] and rewards[1] == 1.0
     assert time.monotonic() - start < 2 + score.grace + 3  # timeout, grace, and a fresh worker's start
 
 
