@@ -233,3 +233,37 @@ def test_emit_tests_flag_writes_a_suite(tmp_path):
     assert isinstance(result.verdict, NotEquivalent)
     assert any(c.name == "emit-tests" and c.status == "passed" for c in result.checks)
     assert (suite / "test_port.py").exists() and (suite / "case_0" / "inputs.json").exists()
+
+
+DOT_ATOMIC = """\
+__global__ void dot_kernel(int n, const double *x, const double *y, double *sum)
+{
+    int i = blockIdx.x * blockDim.x + threadIdx.x;
+    if (i < n) %s;
+}
+double dot(int n, const double *x, const double *y)
+{
+    double *dx, *dy, *ds;
+    cudaMalloc(&dx, n * sizeof(double)); cudaMalloc(&dy, n * sizeof(double)); cudaMalloc(&ds, sizeof(double));
+    cudaMemcpy(dx, x, n * sizeof(double), cudaMemcpyHostToDevice);
+    cudaMemcpy(dy, y, n * sizeof(double), cudaMemcpyHostToDevice);
+    cudaMemset(ds, 0, sizeof(double));
+    dot_kernel<<<(n + 255) / 256, 256>>>(n, dx, dy, ds);
+    double *h = (double *)malloc(sizeof(double));
+    cudaMemcpy(h, ds, sizeof(double), cudaMemcpyDeviceToHost);
+    double s = h[0];
+    free(h);
+    return s;
+}
+"""
+
+
+def test_atomic_reduction_is_proved_for_all_sizes(tmp_path):
+    result, _ = run([*_write(tmp_path, DOT_ORIGINAL, DOT_ATOMIC % "atomicAdd(&sum[0], x[i] * y[i])")])
+    assert result.verdict.verdict == "equivalent" and result.verdict.scope == "all-sizes", result.verdict
+
+
+def test_reduction_without_atomic_is_never_proved(tmp_path):
+    result, _ = run([*_write(tmp_path, DOT_ORIGINAL, DOT_ATOMIC % "sum[0] += x[i] * y[i]")])
+    assert result.verdict.verdict != "equivalent", result.verdict
+    assert "race" in str(result.verdict)

@@ -3,13 +3,14 @@ equations, loops that keep updating the element closed as sums."""
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
 from typing import Optional, Sequence
 
 import sympy as sp
 
 from portproof.validator.smt import Facts
 from portproof.validator.summary import Loop, NotProvable, Summary, Write, loop_sum, trip_count
-from portproof.validator.symbolic import SIGMA, int_symbol, ite, pull_out, read_fn, read_info, real_symbol
+from portproof.validator.symbolic import ITE, SIGMA, int_symbol, ite, pull_out, read_fn, read_info, real_symbol
 
 _counter = itertools.count()
 
@@ -43,8 +44,10 @@ class CellEvaluator:
         """Replace reads of arrays at earlier phases by their values there."""
         if isinstance(e, sp.Function) and e.func == SIGMA:
             k, lo, hi, body = e.args
+            lo, hi = self.resolve(lo, facts), self.resolve(hi, facts)
+            hi, body = _tighten(k, hi, body, facts)
             inner = facts.with_(sp.Ge(k, lo), sp.Lt(k, hi))
-            return SIGMA(k, self.resolve(lo, facts), self.resolve(hi, facts), self.resolve(body, inner))
+            return SIGMA(k, lo, hi, self.resolve(body, inner))
         info = read_info(e)
         if info and info[0].startswith("at"):
             index = self.resolve(e.args[0], facts)
@@ -127,18 +130,17 @@ class CellEvaluator:
         if any(s is not None for s in solutions) or any(loop.var in w.index.free_symbols for w in group):
             raise NotProvable(f"cannot tell which iteration of the loop over '{loop.var}' writes "
                               f"'{group[0].array}[{index}]'", loop.loc)
-        if loop.parallel and not facts.valid(sp.Le(loop.hi - loop.lo, 1)):
+        if loop.parallel and not all(w.atomic for w in group) and not facts.valid(sp.Le(loop.hi - loop.lo, 1)):
             raise NotProvable(f"every thread may write '{group[0].array}[{index}]' (write-write race)",
                               group[0].loc)
-        return self.fold(loop, group, index, current, depth, facts)
+        return self.fold(loop, group, index, current, depth, facts)  # atomic adds: a sum in any order
 
     def fold(self, loop: Loop, group: list[Write], index: sp.Expr, current: sp.Expr, depth: int,
              facts: Facts) -> sp.Expr:
         """Every iteration updates the element: close the update as a sum (or take the last one)."""
         integer = self.s.arrays[group[0].array].is_integer
         acc = (int_symbol if integer else real_symbol)(f"acc#{next(_counter)}")
-        inner = [Write(w.array, w.index, w.value, w.cond, w.loops[:depth] + w.loops[depth + 1:], w.loc,
-                       w.version) for w in group]
+        inner = [replace(w, loops=w.loops[:depth] + w.loops[depth + 1:]) for w in group]
         body = self.effect(inner, index, acc, depth, facts.with_(*loop.range_facts()))
         new = pull_out(body, acc)
         if new == acc:
@@ -211,10 +213,21 @@ class CellEvaluator:
                         for k, lp in enumerate(w.loops[depth + 1:], depth + 1) if k != at):
                 return None
         merged = Loop(stride_loop.var, offset, stride_loop.hi, sp.Integer(1), True, stride_loop.loc)
-        new = [Write(w.array, w.index, w.value, w.cond,
-                     w.loops[:depth] + w.loops[depth + 1:at] + (merged,) + w.loops[at + 1:], w.loc, w.version)
+        new = [replace(w, loops=w.loops[:depth] + w.loops[depth + 1:at] + (merged,) + w.loops[at + 1:])
                for w in group]
         return new[0].loops[depth], new, sp.Ge(loop.hi, 1)
+
+
+def _tighten(k: sp.Symbol, hi: sp.Expr, body: sp.Expr, facts: Facts) -> tuple[sp.Expr, sp.Expr]:
+    """A sum of ite(k < b, t, 0) for k below hi is the sum of t for k below b, when b <= hi (a guard
+    like `if (i < n)` in threads numbered up to a rounded-up grid)."""
+    if isinstance(body, sp.Function) and body.func == ITE and body.args[2] == 0:
+        c = body.args[0]
+        bound = c.rhs if isinstance(c, sp.StrictLessThan) and c.lhs == k else \
+            c.lhs if isinstance(c, sp.StrictGreaterThan) and c.rhs == k else None
+        if bound is not None and k not in bound.free_symbols and facts.valid(sp.Le(bound, hi)):
+            return bound, body.args[1]
+    return hi, body
 
 
 def solve_linear(eqs: list[sp.Expr], unknowns: list[sp.Symbol]) -> dict:
@@ -282,9 +295,9 @@ def _substitute(group: list[Write], depth: int, mapping: dict) -> list[Write]:
             memo[id(lp)] = lp.subs(mapping)
         return memo[id(lp)]
 
-    return [Write(w.array, sp.expand(w.index.xreplace(mapping)), w.value.xreplace(mapping),
-                  w.cond.xreplace(mapping) if w.cond is not sp.true else w.cond,
-                  w.loops[:depth] + tuple(sub_loop(lp) for lp in w.loops[depth + 1:]), w.loc, w.version)
+    return [replace(w, index=sp.expand(w.index.xreplace(mapping)), value=w.value.xreplace(mapping),
+                    cond=w.cond.xreplace(mapping) if w.cond is not sp.true else w.cond,
+                    loops=w.loops[:depth] + tuple(sub_loop(lp) for lp in w.loops[depth + 1:]))
             for w in group]
 
 

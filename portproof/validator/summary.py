@@ -65,6 +65,7 @@ class Write:
     loops: tuple[Loop, ...]
     loc: Optional[SourceLoc]
     version: int = 0  # how many stores to `array` this thread made before this one, in this phase
+    atomic: bool = False  # an atomic add: threads may update the element in any order
 
 
 @dataclass(frozen=True)
@@ -401,7 +402,18 @@ class Summarizer(Mapper):
         raise NotProvable("__syncthreads() (barrier)", s.loc)
 
     def map_atomic(self, s: Atomic) -> None:
-        raise NotProvable(f"atomic {s.op}", s.loc)
+        """atomicAdd/atomicSub whose old value is unused: an update that commutes with the others."""
+        if s.op not in ("add", "sub") or s.result is not None:
+            raise NotProvable(f"atomic {s.op}" + (" whose old value is used" if s.result else ""), s.loc)
+        if len(s.index) != 1:
+            raise NotProvable("multi-dimensional atomic after flattening", s.loc)
+        index = sp.expand(self.ev(s.index[0]))
+        value = self.convert(self.ev(s.value), self.ty(s.value), self.arrays[s.array])
+        current = self.own(s.array, index)
+        self.phase.accesses.append(Access(s.array, index, self.cond, tuple(self.loops), s.loc))
+        self.store(Write(s.array, index, current + value if s.op == "add" else current - value, self.cond,
+                         tuple(self.loops), s.loc, self.versions.get(s.array, 0), atomic=True))
+        self.buffer = {key: v for key, v in self.buffer.items() if key[0] != s.array}
 
     def map_node(self, s) -> None:
         raise NotProvable(f"statement {type(s).__name__}", getattr(s, "loc", None))
