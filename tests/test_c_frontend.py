@@ -1,4 +1,6 @@
 """Tests of the C frontend: real kernels lowered to IR (compared as nodes), and one diagnostic per kind of bad input."""
+import math
+
 import pytest
 
 from portproof.diagnostics import InputFileError, ParseError, Unsupported, UsageError
@@ -357,3 +359,26 @@ def test_unsupported_parameters(tmp_path, params, words):
 def test_one_dimensional_unknown_extent_is_a_pointer(tmp_path):
     f = lower(tmp_path, "void k(int n, const float a[], float b[n]) { b[0] = a[0]; }\n").functions[0]
     assert f.params[1:] == (ArrayParam("a", F32, (), "in"), ArrayParam("b", F32, (v("n"),), "inout"))
+
+
+def test_infinity_nan_and_limits_from_the_prelude(tmp_path):
+    fn = lower(tmp_path, """\
+#include <math.h>
+#include <float.h>
+#include <limits.h>
+float f(int n, const float *x)
+{
+    float m = -INFINITY;
+    double h = HUGE_VAL;
+    float q = NAN;
+    int lo = INT_MIN;
+    double big = DBL_MAX;
+    return fmaxf(m, x[0]);
+}
+""")
+    decls = {s.name: s.init for s in fn.function("f").body if isinstance(s, Declare)}
+    assert decls["m"] == Const(-math.inf, F32)
+    assert decls["h"] == Const(math.inf, F64)
+    assert decls["q"].type == F32 and math.isnan(decls["q"].value)
+    assert isinstance(decls["lo"], (Unary, Binary))
+    assert decls["big"] == Const(1.7976931348623157e308, F64)

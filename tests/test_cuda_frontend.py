@@ -1,6 +1,8 @@
 """Tests of the CUDA frontend: realistic .cu sources lowered to IR, compared by node equality."""
 from __future__ import annotations
 
+import math
+
 import pytest
 
 from portproof.diagnostics import InputFileError, ParseError
@@ -469,3 +471,57 @@ def test_empty_file_is_an_input_error(tmp_path):
 def test_random_text_is_a_parse_error(tmp_path):
     with pytest.raises(ParseError):
         lower(tmp_path, "this is not { CUDA at all ]]\n")
+
+
+SCALAR_RESULT = r"""
+#include <cuda_runtime.h>
+__global__ void k(int n, const double *x, double *out) { if (threadIdx.x < n) atomicAdd(out, x[threadIdx.x]); }
+double total(int n, const double *x) {
+    double *d_x, *d_out;
+    double result = 0.0, zero = 0;
+    double scale;
+    cudaMalloc(&d_x, n * sizeof(double));
+    cudaMalloc(&d_out, sizeof(double));
+    cudaMemcpy(d_x, x, n * sizeof(double), cudaMemcpyHostToDevice);
+    cudaMemcpy(d_out, &zero, sizeof(double), cudaMemcpyHostToDevice);
+    cudaMemset(d_out, 0, sizeof(double));
+    k<<<1, 64>>>(n, d_x, d_out);
+    cudaMemcpy(&result, d_out, sizeof(double), cudaMemcpyDeviceToHost);
+    scale = 2.0;
+    result *= scale;
+    return result;
+}
+"""
+
+
+def test_host_scalar_through_cudamemcpy_is_a_one_element_array(tmp_path):
+    body = lower(tmp_path, SCALAR_RESULT).program.function("total").body
+    zero0 = (C(0),)
+    assert body[:4] == (LocalArray("result", F64, (C(1),), "local"), Store("result", zero0, C(0.0, F64)),
+                        LocalArray("zero", F64, (C(1),), "local"), Store("zero", zero0, C(0)))
+    assert body[4] == Declare("scale", F64, None)
+    assert Copy("d_out", "zero", C(1)) in body
+    assert Fill("d_out", C(0), C(1)) in body
+    assert Copy("result", "d_out", C(1)) in body
+    assert body[-3:] == (Assign("scale", C(2.0, F64)),
+                         Store("result", zero0, B("*", Load("result", zero0), V("scale"))),
+                         Return(Load("result", zero0)))
+
+
+def test_other_address_of_uses_stay_unsupported(tmp_path):
+    unit = lower(tmp_path, r"""
+__global__ void k(float *x) { x[0] = 1; }
+void h(float *y) { float t = 1.0f; float *p = &t; y[0] = *p; }
+""")
+    assert "pointer alias" in unit.failures["h"].construct
+
+
+def test_infinity_and_friends_are_constants(tmp_path):
+    unit = lower(tmp_path, r"""
+#include <cmath>
+#include <cfloat>
+__global__ void k(float *x) { x[0] = -INFINITY; x[1] = INFINITY; x[2] = fmaxf(x[3], -FLT_MAX); }
+""")
+    body = unit.program.function("k").body
+    assert body[0] == Store("x", (C(0),), C(-math.inf, F32))
+    assert body[1] == Store("x", (C(1),), C(math.inf, F32))

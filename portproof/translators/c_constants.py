@@ -1,6 +1,7 @@
 """C literals (integer, floating, character) with their C types, and a safe evaluator of integer macro values."""
 from __future__ import annotations
 
+import math
 import operator
 import re
 from typing import Optional
@@ -12,6 +13,19 @@ _FLOAT_LITERAL = re.compile(
     r"((?:\d+\.\d*|\.\d+|\d+)(?:[eE][+-]?\d+)?|0[xX](?:[0-9a-fA-F]*\.?[0-9a-fA-F]*)[pP][+-]?\d+)([fFlL]?)\Z")
 _ESCAPES = {"n": 10, "t": 9, "r": 13, "0": 0, "a": 7, "b": 8, "f": 12, "v": 11,
             "\\": 92, "'": 39, '"': 34, "?": 63}
+
+
+# What the prelude's INFINITY, HUGE_VAL(F) and NAN expand to: calls of no variable argument.
+BUILTIN_CONSTANTS = {
+    "__builtin_inff": (math.inf, F32), "__builtin_huge_valf": (math.inf, F32),
+    "__builtin_inf": (math.inf, F64), "__builtin_huge_val": (math.inf, F64),
+    "__builtin_nanf": (math.nan, F32), "__builtin_nan": (math.nan, F64),
+}
+
+
+def negated_infinity(value: int | float) -> bool:
+    """Whether `-x` of a constant `x` is folded (to -inf), so that `-INFINITY` is a literal."""
+    return isinstance(value, float) and math.isinf(value)
 
 
 def _fits(value: int, t: ScalarType) -> bool:

@@ -9,7 +9,8 @@ from pycparser import c_ast
 
 from portproof.ir.nodes import Binary, Call, Cast, Const, Expr, Load, Select, Unary, Var
 from portproof.ir.types import I32, U64, ScalarType
-from portproof.translators.c_constants import char_literal, float_literal, int_literal
+from portproof.translators.c_constants import (BUILTIN_CONSTANTS, char_literal, float_literal, int_literal,
+                                              negated_infinity)
 from portproof.translators.c_types import CTypes, size_of, unsupported
 
 _MATH = {"sqrt", "cbrt", "exp", "exp2", "expm1", "log", "log2", "log10", "log1p", "pow", "sin", "cos",
@@ -169,7 +170,10 @@ class ExprLowering(c_ast.NodeVisitor):
     def visit_UnaryOp(self, node: c_ast.UnaryOp) -> Expr:
         op = node.op
         if op in ("-", "!", "~"):
-            return Unary(op, self.visit(node.expr))
+            operand = self.visit(node.expr)
+            if op == "-" and isinstance(operand, Const) and negated_infinity(operand.value):
+                return Const(-operand.value, operand.type)
+            return Unary(op, operand)
         if op == "+":
             return self.visit(node.expr)
         if op == "*":
@@ -208,6 +212,8 @@ class ExprLowering(c_ast.NodeVisitor):
         if not isinstance(node.name, c_ast.ID):
             raise unsupported("call through a function pointer", node.coord)
         name = node.name.name
+        if name in BUILTIN_CONSTANTS:
+            return Const(*BUILTIN_CONSTANTS[name])
         args = tuple(self.visit(a) for a in (node.args.exprs if node.args else ()))
         if name in self.file.functions:
             return self._inline(name, args, node)

@@ -115,6 +115,12 @@ class Array:
 
 
 @dataclass(frozen=True)
+class Boxed:
+    """A host scalar whose address goes to cudaMemcpy/cudaMemset: a one-element local array."""
+    elem: ScalarType
+
+
+@dataclass(frozen=True)
 class Dim3:
     """A dim3 local, lowered to three scalars `name.x`, `name.y`, `name.z`."""
 
@@ -130,7 +136,7 @@ class ErrorCode:
     """A cudaError_t local: its checks are dropped (the port is assumed to run without API errors)."""
 
 
-Symbol = Union[Scalar, Array, Dim3, Pointer, ErrorCode]
+Symbol = Union[Scalar, Array, Boxed, Dim3, Pointer, ErrorCode]
 
 
 class Scopes:

@@ -11,7 +11,8 @@ from portproof.ir.builtins import BUILTINS, GENERIC, signature
 from portproof.ir.nodes import (ArrayParam, Binary, Call, Cast, Const, Expr, Load, Param,
                                 ScalarParam, Select, Unary, Var)
 from portproof.ir.types import BOOL, F32, I32, U32, U64, ScalarType, arithmetic_result, promote
-from portproof.translators.cuda_context import (BUILTIN_STRUCTS, Array, Dim3, Scalar, Scopes,
+from portproof.translators.c_constants import BUILTIN_CONSTANTS, negated_infinity
+from portproof.translators.cuda_context import (BUILTIN_STRUCTS, Array, Boxed, Dim3, Scalar, Scopes,
                                                 SourceMap, literal, scalar_type, text)
 
 Dim = tuple[Expr, Expr, Expr]
@@ -168,6 +169,8 @@ class ExprLowerer:
             operand = self.expr(node.child_by_field_name("argument"))
             if op == "+":
                 return operand
+            if op == "-" and isinstance(operand, Const) and negated_infinity(operand.value):
+                return Const(-operand.value, operand.type)
             if op in ("-", "!", "~"):
                 return Unary(op, operand)
         if kind == "conditional_expression":
@@ -195,6 +198,8 @@ class ExprLowerer:
         symbol = self.scopes.lookup(name)
         if isinstance(symbol, Scalar) or self.unit.free_identifiers:
             return Var(name)
+        if isinstance(symbol, Boxed):
+            return Load(name, (Const(0, I32),))
         if symbol is not None:
             raise self.unsupported(f"`{name}` used as a scalar value", node)
         if name == "warpSize" and self.kind != "host":
@@ -310,6 +315,8 @@ class ExprLowerer:
             types = fn.child_by_field_name("arguments").named_children
             if len(types) == 1 and types[0].type == "type_descriptor" and len(args) == 1:
                 return Cast(self.type_descriptor(types[0]), self.expr(args[0]))
+        if name in BUILTIN_CONSTANTS:
+            return Const(*BUILTIN_CONSTANTS[name])
         if name in BUILTINS or name in GENERIC:
             return self.math_call(name, tuple(self.expr(a) for a in args), node)
         if name in self.unit.device_functions:
@@ -395,7 +402,7 @@ class ExprLowerer:
             return U32 if "." in e.name else None
         if isinstance(e, Load):
             symbol = self.scopes.lookup(e.array)
-            return symbol.elem if isinstance(symbol, Array) else None
+            return symbol.elem if isinstance(symbol, (Array, Boxed)) else None
         if isinstance(e, Unary):
             t = self.type_of(e.operand)
             return BOOL if e.op == "!" else t and promote(t)

@@ -8,7 +8,7 @@ from tree_sitter import Node as TSNode
 from portproof.ir.nodes import (ArrayArg, ArrayParam, Barrier, Binary, Const, Copy, Expr, Fill, Launch,
                                 LocalArray, Stmt)
 from portproof.ir.types import I32, U64, ScalarType
-from portproof.translators.cuda_context import Array, ErrorCode, Pointer, text
+from portproof.translators.cuda_context import Array, Boxed, ErrorCode, Pointer, text
 from portproof.translators.cuda_lower_expr import ATOMICS, callee_name, strip_parens
 
 # calls with no effect on the arrays the validator compares
@@ -143,18 +143,26 @@ class HostCalls:
     def copy(self, node: TSNode, args: list[TSNode]) -> Copy:
         if len(args) not in (4, 5):
             raise self.unsupported(f"cudaMemcpy form `{text(node)}`", node)
-        dst, src = self.array_name(args[0]), self.array_name(args[1])
+        (dst_name, dst), (src_name, src) = self.buffer(args[0]), self.buffer(args[1])
         if dst.elem != src.elem:
             raise self.unsupported("cudaMemcpy between arrays of different element types", node)
-        return Copy(text(_strip_casts(args[0])), text(_strip_casts(args[1])),
-                    self.element_count(args[2], dst.elem), self.loc(node))
+        return Copy(dst_name, src_name, self.element_count(args[2], dst.elem), self.loc(node))
 
     def fill(self, node: TSNode, args: list[TSNode]) -> Fill:
         if len(args) not in (3, 4):
             raise self.unsupported(f"cudaMemset form `{text(node)}`", node)
-        array = self.array_name(args[0])
-        return Fill(text(_strip_casts(args[0])), self.expr(args[1]), self.element_count(args[2], array.elem),
-                    self.loc(node))
+        name, array = self.buffer(args[0])
+        return Fill(name, self.expr(args[1]), self.element_count(args[2], array.elem), self.loc(node))
+
+    def buffer(self, node: TSNode) -> tuple[str, Array | Boxed]:
+        """A cudaMemcpy/cudaMemset operand: an allocated 1-d array, or `&x` of a boxed host scalar."""
+        inner = _strip_casts(node)
+        if inner.type == "pointer_expression" and text(inner.child_by_field_name("operator")) == "&":
+            target = strip_parens(inner.child_by_field_name("argument"))
+            symbol = self.scopes.lookup(text(target)) if target.type == "identifier" else None
+            if isinstance(symbol, Boxed):
+                return text(target), symbol
+        return text(inner), self.array_name(node)
 
     def array_name(self, node: TSNode) -> Array:
         node = _strip_casts(node)

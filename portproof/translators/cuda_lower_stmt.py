@@ -10,7 +10,7 @@ from portproof.ir.nodes import (Assign, Atomic, Binary, Const, Declare, Expr, Fo
                                 LocalArray, Return, SourceLoc, Stmt, Store, Unary, Var,
                                 While)
 from portproof.ir.types import I32, U32, ScalarType
-from portproof.translators.cuda_context import (DYNAMIC_SHARED_ELEMS, Array, Dim3, ErrorCode, Scalar,
+from portproof.translators.cuda_context import (DYNAMIC_SHARED_ELEMS, Array, Boxed, Dim3, ErrorCode, Scalar,
                                                 Scopes, Symbol, scalar_type, text)
 from portproof.translators.cuda_lower_expr import (ATOMICS, ExprLowerer, Unit, callee_name,
                                                    declarator_name, strip_parens)
@@ -52,6 +52,29 @@ def _assigned_identifiers(body: TSNode) -> set[str]:
     return out
 
 
+_MEMORY_CALLS = frozenset({"cudaMemcpy", "cudaMemcpyAsync", "cudaMemset", "cudaMemsetAsync"})
+
+
+def _memcpy_addressed(body: TSNode) -> set[str]:
+    """Names `x` of every `&x` passed to cudaMemcpy/cudaMemset under `body` (scalars that get boxed)."""
+    out: set[str] = set()
+    stack = [body]
+    while stack:
+        node = stack.pop()
+        stack.extend(node.named_children)
+        if node.type != "call_expression" or callee_name(node) not in _MEMORY_CALLS:
+            continue
+        for arg in _named(node.child_by_field_name("arguments")):
+            arg = strip_parens(arg)
+            while arg.type == "cast_expression":
+                arg = strip_parens(arg.child_by_field_name("value"))
+            if arg.type == "pointer_expression" and text(arg.child_by_field_name("operator")) == "&":
+                target = strip_parens(arg.child_by_field_name("argument"))
+                if target.type == "identifier":
+                    out.add(text(target))
+    return out
+
+
 class StmtLowerer(HostCalls, ExprLowerer):
     """Lowers the body of one kernel or host function."""
 
@@ -59,6 +82,7 @@ class StmtLowerer(HostCalls, ExprLowerer):
         super().__init__(unit, scopes, kind)
         self.body_node = body
         self.assigned = _assigned_identifiers(body)
+        self.boxed = _memcpy_addressed(body) if kind == "host" else set()
         self.control_depth = 0
         self.byte_definitions: dict[str, TSNode] = {}
 
@@ -165,6 +189,8 @@ class StmtLowerer(HostCalls, ExprLowerer):
         if "__shared__" in quals:
             raise self.unsupported("__shared__ scalar", d)
         loc = self.loc(d)
+        if name in self.boxed:
+            return self.boxed_declaration(name, ctype, init, d)
         if init is None:
             self.declare(name, Scalar(ctype), d)
             return [Declare(name, ctype, None, loc)]
@@ -176,6 +202,16 @@ class StmtLowerer(HostCalls, ExprLowerer):
         self.declare(name, Scalar(ctype), d)
         self.note_definition(name, init)
         return [Declare(name, ctype, value, loc)]
+
+    def boxed_declaration(self, name: str, ctype: ScalarType, init: Optional[TSNode], d: TSNode) -> list[Stmt]:
+        """`T x = e;` where `&x` goes to cudaMemcpy/cudaMemset: `local T x[1]; x[0] = e;`."""
+        loc = self.loc(d)
+        value = self.expr(self.single_initializer(init)) if init is not None else None
+        self.declare(name, Boxed(ctype), d)
+        out: list[Stmt] = [LocalArray(name, ctype, (Const(1, I32),), "local", loc)]
+        if value is not None:
+            out.append(Store(name, (Const(0, I32),), value, loc))
+        return out
 
     def single_initializer(self, init: TSNode) -> TSNode:
         """`x = e`, `x(e)`, `x{e}` -> e."""
@@ -277,6 +313,11 @@ class StmtLowerer(HostCalls, ExprLowerer):
         loc = self.loc(node)
         if target.type in ("identifier", "field_expression"):
             if target.type == "identifier":
+                if isinstance(self.scopes.lookup(text(target)), Boxed):
+                    index = (Const(0, I32),)
+                    if op != "=":
+                        value = Binary(op[:-1], Load(text(target), index), value)
+                    return Store(text(target), index, value, loc)
                 if not isinstance(self.scopes.lookup(text(target)), Scalar):
                     raise self.unsupported(f"assignment to `{text(target)}`", node)
                 name = text(target)

@@ -25,3 +25,7 @@
 #define DBL_EPSILON 2.22044604925031308084726333618164062e-16
 #define EXIT_SUCCESS 0
 #define EXIT_FAILURE 1
+#define INFINITY __builtin_inff()
+#define HUGE_VALF __builtin_huge_valf()
+#define HUGE_VAL __builtin_huge_val()
+#define NAN __builtin_nanf("")
