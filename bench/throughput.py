@@ -4,8 +4,8 @@
     .venv/bin/python bench/throughput.py                    # every corpus case, writes bench/throughput.md
     .venv/bin/python bench/throughput.py --filter copy -o /tmp/t.md
 
-batch     `run_batch` over every case of corpus/ (ports and mutants), `--workers` worker processes, each
-          item a fresh `python -m portproof.validator.cli ... --json`; wall time of the whole batch.
+batch     `run_batch` over every case of corpus/ (ports and mutants) on `--workers` warm worker processes
+          (`python -m portproof.workers`, started once and reused); wall time of the whole batch, starts included.
 baseline  what a test-based checker costs: for each case, `--inputs` random inputs (sizes 1..4, data from
           portproof.validator.inputs) run through `confirm.execute_both` (the original compiled with gcc,
           the port through the CPU emulation, compiled with g++), outputs compared with the validator's
@@ -160,13 +160,13 @@ def main() -> None:
 
 | checker | workers | wall s | verdicts/s | what a verdict means |
 |---|---:|---:|---:|---|
-| `run_batch` (validate, a fresh CLI process per item) | {a.workers} | {batch["wall_s"]:.1f} | {n / batch["wall_s"]:.2f} | proof or executed counterexample; labels matched {batch["labels_matched"]}/{n} |
+| `run_batch` (validate on warm workers) | {a.workers} | {batch["wall_s"]:.1f} | {n / batch["wall_s"]:.2f} | proof or executed counterexample; labels matched {batch["labels_matched"]}/{n} |
 | baseline: parse + compile + run both on {a.inputs} random inputs | {a.workers} | {base["wall_s"]:.1f} | {n / base["wall_s"]:.2f} | as below |
 | baseline without parsing (estimate) | {a.workers} | {base["run_wall_s"]:.1f} | {n / base["run_wall_s"]:.2f} | mutants caught {base["caught"]}/{mutants}; ports flagged {base["false_alarms"]}/{n - mutants}; no claim for all sizes |
 
 - batch outcomes: {json.dumps(batch["statuses"])}; verdicts: {json.dumps(batch["verdicts"])}
 - batch items not done: {json.dumps(batch["failed"], indent=1) if batch["failed"] else "none"}
-- batch item wall time (worker process, including interpreter start-up and imports, ~0.6 s): median
+- batch item wall time (a job on a warm worker; each worker's first item includes its start, ~0.7 s): median
   {times[len(times) // 2]:.2f} s, max {times[-1]:.2f} s
 - baseline worker time: parsing and binding {base["parse_s"]:.1f} s (a test harness needs the signatures;
   the estimate scales the wall time by the share spent compiling and running, {base["run_s"]:.1f} s);

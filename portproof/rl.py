@@ -59,14 +59,14 @@ class RewardFunction:
             timeout = float(request["options"].get("timeout") or DEFAULT_TIMEOUT_S) + self.grace
             jobs[key] = (request, timeout)
             items.setdefault(key, []).append(i)
-        answers = self.pool.run(list(jobs.values()))
-        for key, answer in zip(jobs, answers):
-            if answer is None or "error" in answer:
-                log.warning("portproof reward: completion %s gets %s: %s", items[key], WORST,
-                            "crashed or timed out" if answer is None else answer["error"])
+        outcomes = self.pool.run(list(jobs.values()))
+        for key, outcome in zip(jobs, outcomes):
+            if outcome.status != "done":
+                log.warning("portproof reward: completion %s gets %s: %s: %s", items[key], WORST, outcome.status,
+                            outcome.error)
                 continue
             for i in items[key]:
-                rewards[i] = float(answer["reward"])
+                rewards[i] = float(outcome.result["reward"])
         return rewards
 
     def _request(self, i: int, completion: Any, columns: dict[str, Any]) -> Optional[dict[str, Any]]:

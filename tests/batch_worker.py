@@ -1,20 +1,27 @@
-"""Test-only batch worker: the validate CLI, except that a port marked HANG hangs (with a child process,
-as a compiler would be) and a port marked ABORT crashes the worker, to check the batch's isolation."""
+"""Test-only batch worker: portproof's worker, except that a port marked HANG hangs (with a child process, as a
+compiler would be) and a port marked ABORT crashes the worker, to check the isolation of batch items."""
 import os
 import subprocess
-import sys
 import time
 from pathlib import Path
 
-port_text = Path(sys.argv[2]).read_text() if len(sys.argv) > 2 and Path(sys.argv[2]).is_file() else ""
-if "HANG_IN_TEST_WORKER" in port_text:
-    child = subprocess.Popen(["sleep", "300"])
-    Path(os.environ["PORTPROOF_TEST_PIDFILE"]).write_text(str(child.pid))
-    while True:
-        time.sleep(1)
-if "ABORT_IN_TEST_WORKER" in port_text:
-    os.abort()
+from portproof import workers
 
-from portproof.validator.cli import main  # noqa: E402
+validate = workers.answer
 
-sys.exit(main(sys.argv[1:]))
+
+def answer(request: dict) -> dict:
+    argv = request.get("argv", [])
+    port_text = Path(argv[1]).read_text() if len(argv) > 1 and Path(argv[1]).is_file() else ""
+    if "HANG_IN_TEST_WORKER" in port_text:
+        child = subprocess.Popen(["sleep", "300"])
+        Path(os.environ["PORTPROOF_TEST_PIDFILE"]).write_text(str(child.pid))
+        while True:
+            time.sleep(1)
+    if "ABORT_IN_TEST_WORKER" in port_text:
+        os.abort()
+    return validate(request)
+
+
+workers.answer = answer
+workers.serve()

@@ -16,6 +16,7 @@ from portproof.validator import batch_cli
 from portproof.validator.batch import BatchSummary, Item, finished_ids, parse_line, run_batch
 from portproof.diagnostics import UsageError
 from portproof.validator.progress import Progress
+from portproof.workers import Outcome, Pool
 
 ROOT = Path(__file__).resolve().parents[1]
 WORKER = [sys.executable, str(ROOT / "tests" / "batch_worker.py")]
@@ -80,12 +81,15 @@ def test_batch_isolates_a_hang_and_a_crash_and_keeps_the_other_verdicts(tmp_path
            {"id": "crash", "original": "corpus/copy/original.c", "port_source": ABORT, "args": LAUNCH},
            {"id": "missing", "original": "corpus/copy/original.c", "port": "corpus/copy/nope.cu"},
            {"id": "both", "original": "corpus/copy/original.c", "port": "a.cu", "port_source": "x"},
+           {"id": "bad flag", "original": "corpus/copy/original.c", "port": "corpus/copy/ported.cu",
+            "args": ["--bound", "two"]},
            "not json"]
     out = tmp_path / "out.jsonl"
     summary = run_batch(write_jsonl(tmp_path / "in.jsonl", [*items, source_item, *odd]), out, workers=2,
                         item_timeout_s=12, progress=True, worker=WORKER)
     got = records(out)
-    assert set(got) == {i["id"] for i in items} | {source_item["id"], "hang", "crash", "missing", "both", "line 11"}
+    assert set(got) == {i["id"] for i in items} | {source_item["id"], "hang", "crash", "missing", "both", "bad flag",
+                                                     "line 12"}
     for item in items:
         assert got[item["id"]]["status"] == "done", got[item["id"]]
         assert got[item["id"]]["result"]["verdict"] == expected(item), item["id"]
@@ -94,11 +98,12 @@ def test_batch_isolates_a_hang_and_a_crash_and_keeps_the_other_verdicts(tmp_path
     assert got["hang"]["time_s"] >= 12
     assert gone(int((tmp_path / "hang.pid").read_text())), "the hanging worker's child survived"
     assert got["crash"]["status"] == "crashed" and "SIGABRT" in got["crash"]["error"]
-    assert {got[k]["status"] for k in ("missing", "both", "line 11")} == {"bad-item"}
+    assert {got[k]["status"] for k in ("missing", "both", "bad flag", "line 12")} == {"bad-item"}
     assert "no such file" in got["missing"]["error"]
-    assert summary.statuses == {"done": 6, "timeout": 1, "crashed": 1, "bad-item": 3}
-    assert summary.total == 11 and summary.skipped == 0
-    assert "11/11 100%" in capsys.readouterr().err
+    assert got["bad flag"]["error"].endswith("argument --bound: invalid int value: 'two'")
+    assert summary.statuses == {"done": 6, "timeout": 1, "crashed": 1, "bad-item": 4}
+    assert summary.total == 12 and summary.skipped == 0
+    assert "12/12 100%" in capsys.readouterr().err
 
 
 def test_rerun_resumes_after_a_truncated_line_with_every_id_once(tmp_path, capsys):
@@ -253,3 +258,21 @@ def test_ray_tasks_isolate_like_local_workers(tmp_path):
     assert got["copy/skip_last"]["result"]["verdict"] == "not-equivalent"
     assert gone(int((tmp_path / "hang.pid").read_text()))
     assert summary.statuses["done"] == 2
+
+
+def test_pool_reuses_a_warm_worker_and_replaces_one_that_timed_out(tmp_path):
+    hang = tmp_path / "hang.cu"
+    hang.write_text(HANG)
+    ok = {"argv": ["corpus/copy/original.c", "corpus/copy/ported.cu", *LAUNCH, "--bound", "2"]}
+    pool = Pool(1, WORKER)
+    try:
+        assert pool.job(ok, 30).result["verdict"] == "equivalent"
+        [warm] = pool.idle
+        assert pool.job(ok, 30).status == "done" and pool.idle == [warm]
+        assert pool.job({"argv": ["corpus/copy/original.c", str(hang)]}, 2) == Outcome("timeout",
+                                                                                        error="killed after 2 s")
+        assert warm.proc.returncode is not None and pool.idle == []
+        assert gone(int((tmp_path / "hang.pid").read_text()))
+        assert pool.job(ok, 30).status == "done" and pool.idle[0] is not warm
+    finally:
+        pool.close()

@@ -1,13 +1,10 @@
-"""Batch gating: validate JSONL candidates, each in its own worker process, resumably, locally or on Ray."""
+"""Batch gating: validate JSONL candidates on warm worker processes, resumably, locally or on Ray."""
 from __future__ import annotations
 
 import json
 import os
-import signal
-import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections import Counter
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -15,17 +12,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator, Optional, Sequence, TextIO, Union
 
-from portproof.diagnostics import EXIT_BAD_INPUT, UsageError
+from portproof.diagnostics import UsageError
 from portproof.validator.progress import Progress
+from portproof.workers import Pool
 
 STATUSES = ("done", "timeout", "crashed", "bad-item")
 RAY_MISSING = "--ray needs Ray, which is not installed: install portproof[cluster] (pip install 'portproof[cluster]')"
-TAIL_CHARS = 2000
-
-
-def default_worker() -> list[str]:
-    """The command that validates one item: the validate CLI in a fresh interpreter of this Python."""
-    return [sys.executable, "-m", "portproof.validator.cli"]
 
 
 @dataclass(frozen=True)
@@ -118,30 +110,8 @@ def record(item_id: str, status: str, result: Optional[dict[str, Any]] = None, e
     return {"id": item_id, "status": status, "result": result, "error": error, "time_s": round(time_s, 3)}
 
 
-def _read(f, tail: bool = False) -> str:
-    f.seek(0)
-    text = f.read().decode("utf-8", "replace")
-    return text[-TAIL_CHARS:].strip() if tail else text
-
-
-def _kill_group(proc: subprocess.Popen) -> None:
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
-
-
-def _signal_name(returncode: int) -> str:
-    try:
-        return signal.Signals(-returncode).name
-    except ValueError:
-        return f"signal {-returncode}"
-
-
-def run_item(item: Item, *, timeout_s: float, extra_args: Sequence[str] = (),
-             worker: Optional[Sequence[str]] = None,
-             started: Callable[[subprocess.Popen], None] = lambda proc: None) -> dict[str, Any]:
-    """Validate one item in a worker process of its own (its own process group, killed whole on timeout)."""
+def run_item(item: Item, pool: Pool, *, timeout_s: float, extra_args: Sequence[str] = ()) -> dict[str, Any]:
+    """Validate one item on a worker of `pool` (killed with its process group on timeout, then replaced)."""
     start = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="portproof-batch-") as private:
         port = item.port
@@ -151,40 +121,18 @@ def run_item(item: Item, *, timeout_s: float, extra_args: Sequence[str] = (),
         for what, path in (("original", item.original), ("port", port)):
             if not os.path.isfile(path):
                 return record(item.id, "bad-item", error=f"{what}: no such file: {path}")
-        argv = [*(worker or default_worker()), item.original, port, *item.args, *extra_args, "--json"]
-        with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-            try:
-                proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out, stderr=err,
-                                        start_new_session=True)
-            except OSError as e:
-                return record(item.id, "crashed", error=f"cannot start the worker: {e}")
-            started(proc)
-            try:
-                proc.wait(timeout=timeout_s)
-            except subprocess.TimeoutExpired:
-                _kill_group(proc)
-                proc.wait()
-                return record(item.id, "timeout", error=f"killed after {timeout_s:g} s", time_s=time.monotonic() - start)
-            finally:
-                _kill_group(proc)  # children the worker left behind
-            elapsed = time.monotonic() - start
-            return _classify(item.id, proc.returncode, _read(out), _read(err, tail=True), elapsed)
+        outcome = pool.job({"argv": [item.original, port, *item.args, *extra_args]}, timeout_s)
+        return record(item.id, outcome.status, outcome.result, outcome.error, time.monotonic() - start)
 
 
-def _classify(item_id: str, returncode: int, stdout: str, stderr: str, elapsed: float) -> dict[str, Any]:
-    if returncode < 0:
-        return record(item_id, "crashed", error=f"worker killed by {_signal_name(returncode)}\n{stderr}".strip(),
-                      time_s=elapsed)
+def run_alone(item: Item, *, timeout_s: float, extra_args: Sequence[str] = (),
+              worker: Optional[Sequence[str]] = None) -> dict[str, Any]:
+    """`run_item` on a worker of its own, ended afterwards (one Ray task)."""
+    pool = Pool(1, worker)
     try:
-        result = json.loads(stdout)
-    except json.JSONDecodeError:
-        result = None
-    if isinstance(result, dict) and "verdict" in result:
-        return record(item_id, "done", result, time_s=elapsed)
-    if returncode == EXIT_BAD_INPUT:  # a usage error: the last line says which flag
-        return record(item_id, "bad-item", error=stderr.splitlines()[-1] if stderr else "", time_s=elapsed)
-    return record(item_id, "crashed", error=f"worker exited with status {returncode} and no verdict\n{stderr}".strip(),
-                  time_s=elapsed)
+        return run_item(item, pool, timeout_s=timeout_s, extra_args=extra_args)
+    finally:
+        pool.close()
 
 
 def run_batch(candidates_jsonl: Path, output_jsonl: Path, *, workers: int, item_timeout_s: float,
@@ -192,7 +140,7 @@ def run_batch(candidates_jsonl: Path, output_jsonl: Path, *, workers: int, item_
               worker: Optional[Sequence[str]] = None) -> BatchSummary:
     """Validate every candidate not yet in `output_jsonl`, appending one flushed record per finished item.
 
-    `worker` replaces the worker command (default: `python -m portproof.validator.cli`); tests use it.
+    `worker` replaces the worker command (default: `python -m portproof.workers`); tests use it.
     """
     if workers < 1 or item_timeout_s <= 0:
         raise UsageError("--workers must be >= 1 and --item-timeout > 0")
@@ -248,42 +196,24 @@ def run_batch(candidates_jsonl: Path, output_jsonl: Path, *, workers: int, item_
 
 def _run_local(items: list[Item], finish: Callable[[dict[str, Any]], None], *, workers: int, timeout_s: float,
                extra_args: tuple[str, ...], worker: Optional[Sequence[str]]) -> None:
-    """Run items on a pool of `workers` threads, each waiting on one worker process at a time."""
-    running: set[subprocess.Popen] = set()
-    lock = threading.Lock()
-    stop = threading.Event()
-
-    def track(proc: subprocess.Popen) -> None:
-        with lock:
-            running.add(proc)
-        if stop.is_set():
-            _kill_group(proc)
-
-    def one(item: Item) -> Optional[dict[str, Any]]:
-        if stop.is_set():
-            return None
-        return run_item(item, timeout_s=timeout_s, extra_args=extra_args, worker=worker, started=track)
-
-    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="portproof-batch")
-    pending: set[Future] = {pool.submit(one, item) for item in items}
+    """Run items on a pool of `workers` warm worker processes, one thread waiting on each."""
+    pool = Pool(workers, worker)
+    threads = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="portproof-batch")
+    pending: set[Future] = {threads.submit(run_item, item, pool, timeout_s=timeout_s, extra_args=extra_args)
+                            for item in items}
     try:
         while pending:
             finished, pending = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
             for future in finished:
                 finish(future.result())
-    except BaseException:  # interrupted or killed by a signal: end every worker group before leaving
-        stop.set()
-        with lock:
-            for proc in running:
-                _kill_group(proc)
-        raise
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+    finally:  # also when interrupted or killed by a signal: end every worker group before leaving
+        pool.close()
+        threads.shutdown(wait=True, cancel_futures=True)
 
 
 def _run_ray(items: list[Item], finish: Callable[[dict[str, Any]], None], *, ray_address: str, workers: int,
              timeout_s: float, extra_args: tuple[str, ...], worker: Optional[Sequence[str]]) -> None:
-    """Run items as Ray tasks (at most `workers` in flight), each shelling out exactly as `run_item` does."""
+    """Run items as Ray tasks (at most `workers` in flight), each on a worker process of its own."""
     try:
         import ray
     except ImportError:
@@ -293,7 +223,7 @@ def _run_ray(items: list[Item], finish: Callable[[dict[str, Any]], None], *, ray
         local = ray_address in ("", "local")
         ray.init(address="local" if local else ray_address, include_dashboard=False if local else None,
                  log_to_driver=False)
-    task = ray.remote(num_cpus=1, max_retries=0)(run_item)
+    task = ray.remote(num_cpus=1, max_retries=0)(run_alone)
     queue = list(reversed(items))
     in_flight: dict[Any, Item] = {}
     try:

@@ -11,7 +11,8 @@ from portproof.diagnostics import EXIT_BAD_INPUT, PortproofError
 from portproof.validator.batch import run_batch
 
 DESCRIPTION = """\
-Validate many candidates, each in a worker process of its own, and append one JSON line per item
+Validate many candidates on N warm worker processes (a worker still running an item after
+--item-timeout is killed with its children and replaced), and append one JSON line per item
 to OUT as it finishes: {"id", "status": done|timeout|crashed|bad-item, "result", "error", "time_s"}.
 
 FILE holds one JSON object a line: {"id": "...", "original": "a.c", "port": "a.cu"}, or
@@ -42,7 +43,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", required=True, type=Path, metavar="OUT", help="the JSONL file of records")
     p.add_argument("--workers", type=int, default=2, metavar="N", help="items validated at once (default 2)")
     p.add_argument("--item-timeout", type=float, default=60.0, metavar="SECONDS",
-                   help="a worker still running after this is killed with its children (default 60)")
+                   help="a worker still running an item after this is killed with its children (default 60)")
     p.add_argument("--ray", metavar="ADDRESS",
                    help="run the items as Ray tasks on this cluster ('local' starts one here, 'auto' finds one)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
