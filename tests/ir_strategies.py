@@ -12,12 +12,13 @@ BINARY_OPS = ("+", "-", "*", "/", "%", "<<", ">>", "&", "|", "^",
               "==", "!=", "<", "<=", ">", ">=", "&&", "||")
 UNARY_OPS = ("-", "!", "~")
 ATOMIC_OPS = ("add", "sub", "max", "min", "exch", "and", "or", "xor")
+SHUFFLE_KINDS = ("down", "up", "xor", "idx")
 SPACES = ("local", "shared", "device")
 ROLES = ("in", "out", "inout")
 # Names that are keywords somewhere in the syntax, CUDA builtins, dotted dim3 components, and
 # names that are not C identifiers.
 SPECIAL_NAMES = ("in", "out", "inout", "host", "kernel", "copy", "local", "array", "inf", "nan",
-                 "true", "int", "ulong", "block", "threadIdx.x", "blockIdx.y", "blockDim.z",
+                 "true", "int", "ulong", "block", "shuffle", "warp", "threadIdx.x", "blockIdx.y", "blockDim.z",
                  "gridDim.x", "warpSize", "b.x", "std::max", "a->b", "x y")
 
 
@@ -68,8 +69,9 @@ def stmts(max_leaves: int = 6) -> st.SearchStrategy[n.Stmt]:
         st.builds(n.Declare, names(), types(), st.none() | e),
         st.builds(n.Assign, names(), e),
         st.builds(n.Store, names(), index, e),
-        st.builds(n.Barrier, st.just("block") | names()),
+        st.builds(n.Barrier, st.sampled_from(("block", "warp")) | names()),
         st.builds(n.Atomic, st.sampled_from(ATOMIC_OPS), names(), index, e, st.none() | names()),
+        st.builds(n.Shuffle, st.sampled_from(SHUFFLE_KINDS) | names(), names(), e, e, e, e),
         st.builds(n.LocalArray, names(), types(), index, st.sampled_from(SPACES)),
         st.builds(n.Copy, names(), names(), e),
         st.builds(n.Fill, names(), e, e),

@@ -12,7 +12,7 @@ from portproof.ir.faults import (BadArray, BadLaunch, BarrierDivergence, Divisio
                                  InvalidConversion, InvalidShift, OutOfBounds, Race, RankMismatch,
                                  SignedOverflow, StepLimit, UndefinedValue)
 from portproof.ir.interpret import UNDEF, ArrayStore, run
-from portproof.ir.nodes import (ArrayArg, ArrayParam, Assign, Atomic, Barrier, Binary, Call, Cast,
+from portproof.ir.nodes import (Shuffle, ArrayArg, ArrayParam, Assign, Atomic, Barrier, Binary, Call, Cast,
                                 Const, Copy, Declare, Fill, For, Function, If, Launch, LocalArray,
                                 Load, ParallelFor, Axis, Program, Return, ScalarParam, Select,
                                 SourceLoc, Store, Unary, Var, While)
@@ -656,3 +656,117 @@ def test_data_dependent_select_and_logical_operators():
     out = _symbolic_run(Store("y", (c(0),), Select(b(">", x0, c(0)), c(1), c(2))),
                         Store("y", (c(1),), b("&&", b(">", x0, c(0)), b(">", x1, c(0)))))
     assert out.arrays["y"].values == ["(ite (> x0 0) 1 2)", "(&& (> x0 0) (> x1 0))"]
+
+
+# ---- warp shuffles ---------------------------------------------------------------------------
+
+FULL = Const(0xFFFFFFFF, U32)
+
+
+def warp_kernel(kind, block, dtype=F32):
+    """out[threadIdx.x] = x[threadIdx.x] reduced over the warp by `kind` shuffles (offsets 16..1)."""
+    t = V("threadIdx.x")
+    return kernel("k", (ArrayParam("x", dtype, (), "in"), ArrayParam("out", dtype, (), "out")),
+                  Declare("v", dtype, Load("x", (t,))),
+                  Declare("o", I32, c(16)),
+                  While(b(">", V("o"), c(0)),
+                        (Declare("y", dtype, None),
+                         Shuffle(kind, "y", V("v"), V("o"), c(32), FULL, loc=loc(4)),
+                         Assign("v", b("+", V("v"), V("y"))),
+                         Assign("o", b(">>", V("o"), c(1))))),
+                  Store("out", (t,), V("v")))
+
+
+def run_warp(k, block, x):
+    params = (ArrayParam("x", F32, (), "in"), ArrayParam("out", F32, (), "out"))
+    prog = launcher(k, (1, 1, 1), (block, 1, 1), params, (ArrayArg("x"), ArrayArg("out")))
+    out = np.zeros(len(x), np.float32)
+    return run_concrete(prog, "main", {}, {"x": np.array(x, np.float32), "out": out}).arrays["out"]
+
+
+def test_warp_sum_with_shfl_down_lands_in_lane_0():
+    x = [float(i + 1) for i in range(64)]
+    out = run_warp(warp_kernel("down", 64), 64, x).values
+    assert out[0] == sum(x[:32]) and out[32] == sum(x[32:])
+    assert out[31] == 32 * x[31]  # past the warp's end a lane gets its own value back
+
+
+
+def test_xor_butterfly_gives_the_sum_in_every_lane():
+    x = [float(i % 7) for i in range(32)]
+    out = run_warp(warp_kernel("xor", 32), 32, x).values
+    assert all(v == sum(x) for v in out)
+
+
+def test_shfl_up_and_idx_sources():
+    t = V("threadIdx.x")
+    k = kernel("k", (ArrayParam("x", F32, (), "in"), ArrayParam("out", F32, (), "out")),
+               Declare("a", F32, None), Declare("b2", F32, None),
+               Shuffle("up", "a", Load("x", (t,)), c(1), c(8), FULL),
+               Shuffle("idx", "b2", Load("x", (t,)), c(3), c(8), FULL),
+               Store("out", (t,), b("+", b("*", V("a"), c(100.0, F32)), V("b2"))))
+    x = [float(i) for i in range(16)]
+    out = run_warp(k, 16, x).values
+    for lane in range(16):
+        seg = lane - lane % 8
+        up = lane - 1 if lane - 1 >= seg else lane
+        assert out[lane] == up * 100 + seg + 3
+
+
+def test_divergent_shuffle_faults():
+    t = V("threadIdx.x")
+    k = kernel("k", (ArrayParam("x", F32, (), "in"), ArrayParam("out", F32, (), "out")),
+               Declare("y", F32, c(0.0, F32)),
+               If(b("<", t, c(16, U32)), (Shuffle("down", "y", Load("x", (t,)), c(1), c(32), FULL,
+                                                  loc=loc(7)),)),
+               Store("out", (t,), V("y")))
+    with pytest.raises(BarrierDivergence) as e:
+        run_warp(k, 32, [1.0] * 32)
+    assert e.value.loc == loc(7)
+
+
+def test_partial_mask_reads_outside_the_mask_fault_and_inside_work():
+    t = V("threadIdx.x")
+
+    def k(delta):
+        return kernel("k", (ArrayParam("x", F32, (), "in"), ArrayParam("out", F32, (), "out")),
+                      Declare("y", F32, c(0.0, F32)),
+                      If(b("<", t, c(16, U32)), (Shuffle("down", "y", Load("x", (t,)), c(delta), c(32),
+                                                         Const(0xFFFF, U32)),)),
+                      Store("out", (t,), V("y")))
+    x = [float(i) for i in range(32)]
+    with pytest.raises(BarrierDivergence):
+        run_warp(k(1), 32, x)  # lane 15 reads lane 16, which is outside the mask
+    out = run_warp(k(0), 32, x).values
+    assert list(out[:16]) == x[:16] and all(v == 0 for v in out[16:])
+
+
+def test_other_warps_need_not_shuffle_but_a_barrier_while_a_warp_shuffles_faults():
+    t = V("threadIdx.x")
+    warp0 = b("<", t, c(32, U32))
+    shuffle = Shuffle("xor", "y", Load("x", (t,)), c(1), c(32), FULL)
+    ok = kernel("k", (ArrayParam("x", F32, (), "in"), ArrayParam("out", F32, (), "out")),
+                Declare("y", F32, c(-1.0, F32)), If(warp0, (shuffle,)), Store("out", (t,), V("y")))
+    x = [float(i) for i in range(64)]
+    out = run_warp(ok, 64, x).values
+    assert list(out[:32]) == [float(i ^ 1) for i in range(32)] and all(v == -1 for v in out[32:])
+    bad = kernel("k", (ArrayParam("x", F32, (), "in"), ArrayParam("out", F32, (), "out")),
+                 Declare("y", F32, c(-1.0, F32)),
+                 If(b("<", t, c(16, U32)), (shuffle,), (Barrier(),)), Store("out", (t,), V("y")))
+    with pytest.raises(BarrierDivergence):
+        run_warp(bad, 32, x[:32])
+
+
+def test_syncwarp_orders_shared_accesses_within_a_warp_only():
+    t = V("threadIdx.x")
+
+    def k(partner):
+        return kernel("k", (ArrayParam("x", F32, (), "in"), ArrayParam("out", F32, (), "out")),
+                      LocalArray("s", F32, (c(64),), "shared"),
+                      Store("s", (t,), Load("x", (t,))),
+                      Barrier("warp"),
+                      Store("out", (t,), Load("s", (b("^", t, c(partner, U32)),))))
+    x = [float(i) for i in range(64)]
+    assert list(run_warp(k(1), 64, x).values) == [float(i ^ 1) for i in range(64)]
+    with pytest.raises(Race):  # the partner is in the other warp: __syncwarp() does not order that
+        run_warp(k(32), 64, x)

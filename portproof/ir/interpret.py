@@ -12,7 +12,7 @@ from portproof.ir.evaluate import UNDEF, ArrayStore, Domain, Evaluator, Frame, c
 from portproof.ir.faults import (Access, BadArray, BadLaunch, ExecutionFault, OutOfBounds, Race,
                                  StepLimit, ThreadCoord)
 from portproof.ir.mapper import walk
-from portproof.ir.parallel import Block, RaceLog, run_block
+from portproof.ir.parallel import Block, RaceLog, WarpOp, run_block
 from portproof.ir.types import I32, U32, U64, ScalarType, promote
 
 __all__ = ["UNDEF", "ArrayStore", "Domain", "Outcome", "run"]
@@ -241,12 +241,38 @@ class _Interpreter(Evaluator):
             raise Unsupported("return under a data-dependent condition", s.loc)
         raise _Return(None if s.value is None else self.eval(s.value, st))
 
-    def map_barrier(self, s: n.Barrier, st: Frame) -> Iterator[n.Barrier]:
+    def map_barrier(self, s: n.Barrier, st: Frame) -> Iterator[Any]:
         if st.block is None:
             raise BadLaunch("barrier outside a kernel")
         if self.symbolic:
             raise Unsupported("barrier under a data-dependent condition", s.loc)
-        yield s
+        if s.scope == "warp":
+            self._in_cuda_block(s, st, "__syncwarp()")
+            yield WarpOp(s)
+        elif s.scope == "block":
+            yield s
+        else:
+            raise Unsupported(f"barrier {s.scope}", s.loc)
+
+    def map_shuffle(self, s: n.Shuffle, st: Frame) -> Iterator[Any]:
+        """The thread hands its value to the scheduler, which sends back its source lane's."""
+        if st.block is None:
+            raise BadLaunch("warp shuffle outside a kernel")
+        if self.symbolic:
+            raise Unsupported("warp shuffle under a data-dependent condition", s.loc)
+        self._in_cuda_block(s, st, "warp shuffle")
+        target = st.types.get(s.result)
+        if target is None:
+            raise Unsupported(f"assignment to unknown variable {s.result}", s.loc)
+        value, type_ = self.eval(s.value, st)
+        op = WarpOp(s, value, type_, self._index(s.lane_arg, st), self._index(s.width, st),
+                    self._index(s.mask, st) & 0xFFFFFFFF)
+        got, got_type = yield op
+        st.env[s.result] = self._cast(got, got_type, target)
+
+    def _in_cuda_block(self, s: n.Stmt, st: Frame, what: str) -> None:
+        if st.coord is None or st.coord.block is None:
+            raise Unsupported(f"{what} outside a CUDA kernel", s.loc)
 
     def map_local_array(self, s: n.LocalArray, st: Frame) -> None:
         if s.space != "shared":
@@ -381,7 +407,7 @@ class _Interpreter(Evaluator):
         points = list(itertools.product(*(range(b) for b in reversed(block))))
         tid = 0
         for bz, by, bx in itertools.product(*(range(g) for g in reversed(grid))):
-            blk = Block(bx + grid[0] * (by + grid[1] * bz), shared_bytes)
+            blk = Block(bx + grid[0] * (by + grid[1] * bz), shared_bytes, first_tid=tid)
             block_env = dict(frame.env, **dims)
             block_env.update({"blockIdx.x": u[bx], "blockIdx.y": u[by], "blockIdx.z": u[bz]})
             threads = []
@@ -402,7 +428,7 @@ class _Interpreter(Evaluator):
     def _has_barrier(self, kernel: n.Function) -> bool:
         found = self.barriers.get(kernel.name)
         if found is None:
-            found = self.barriers[kernel.name] = any(isinstance(x, n.Barrier)
+            found = self.barriers[kernel.name] = any(isinstance(x, (n.Barrier, n.Shuffle))
                                                      for x in walk(kernel.body))
         return found
 

@@ -202,6 +202,21 @@ class Atomic(Stmt):
 
 
 @node
+class Shuffle(Stmt):
+    """`result = __shfl_<kind>_sync(mask, value, lane_arg, width)`: a warp's lanes exchange values.
+
+    kind "down" | "up" | "xor" | "idx"; lane_arg is the delta, the lane mask or the source lane.
+    """
+    kind: str
+    result: str
+    value: Expr
+    lane_arg: Expr
+    width: Expr
+    mask: Expr
+    loc: Optional[SourceLoc] = _loc()
+
+
+@node
 class LocalArray(Stmt):
     """An array the function allocates: space "local", "shared" (CUDA) or "device" (cudaMalloc)."""
     name: str

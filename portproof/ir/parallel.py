@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any, Iterator, Optional
 
 from portproof.diagnostics import Unsupported
 from portproof.ir.faults import Access, BarrierDivergence, Race, ThreadCoord
-from portproof.ir.nodes import Barrier, SourceLoc
+from portproof.ir.nodes import Barrier, Shuffle, SourceLoc
 
 if TYPE_CHECKING:
     from portproof.ir.evaluate import ArrayStore, Frame
@@ -19,16 +19,43 @@ class Block:
     shared_bytes: int = 0
     epoch: int = 0
     shared: dict[str, "ArrayStore"] = field(default_factory=dict)
+    first_tid: int = 0  # the run-wide id of its thread 0, so that tid - first_tid is the linear id
+    warp_epochs: dict[int, int] = field(default_factory=dict)  # warp -> __syncwarp()s passed
+
+    def warp_of(self, tid: int) -> tuple[int, int]:
+        """(warp, warp epoch) of the thread with run-wide id `tid`."""
+        warp = (tid - self.first_tid) // WARP_SIZE
+        return warp, self.warp_epochs.get(warp, 0)
+
+
+WARP_SIZE = 32
+FULL_MASK = 0xFFFFFFFF
+
+
+@dataclass
+class WarpOp:
+    """What a thread hands to the scheduler at a warp shuffle or a __syncwarp (Barrier "warp")."""
+    stmt: Any
+    value: Any = None
+    type: Any = None
+    lane_arg: int = 0
+    width: int = WARP_SIZE
+    mask: int = FULL_MASK
+
+    @property
+    def loc(self) -> Optional[SourceLoc]:
+        return self.stmt.loc
 
 
 class _Entry:
     """A thread's first access of a cell between two barriers; the Access is made for a report."""
-    __slots__ = ("tid", "block", "epoch", "atomic", "conditional", "frame", "kind", "loc")
+    __slots__ = ("tid", "block", "epoch", "atomic", "conditional", "frame", "kind", "loc", "warp")
 
     def __init__(self, tid: int, block: int, epoch: int, atomic: bool, conditional: bool,
-                 frame: "Frame", kind: str, loc: Optional[SourceLoc]):
+                 frame: "Frame", kind: str, loc: Optional[SourceLoc], warp: tuple[int, int]):
         self.tid, self.block, self.epoch, self.atomic = tid, block, epoch, atomic
         self.conditional, self.frame, self.kind, self.loc = conditional, frame, kind, loc
+        self.warp = warp
 
     @property
     def access(self) -> Access:
@@ -39,7 +66,8 @@ class RaceLog:
     """Every element's accesses within one launch or ParallelFor; raises Race on a conflict.
 
     Two accesses conflict when they are by different threads, at least one writes, not both are
-    atomic, and they are in different blocks or in one block between the same two barriers.
+    atomic, and they are in different blocks or in one block between the same two barriers (and,
+    for two threads of one warp, between the same two __syncwarp()s).
     """
 
     def __init__(self) -> None:
@@ -60,47 +88,132 @@ class RaceLog:
         atomic = kind == "atomic"
         tid, block = st.tid, st.block
         epoch = block.epoch
+        warp = block.warp_of(tid)
         for log in (writes,) if kind == "read" else (reads, writes):
             for e in log.values():
                 if e.tid != tid and not (atomic and e.atomic) and \
-                        (e.block != block.id or e.epoch == epoch):
+                        (e.block != block.id or e.epoch == epoch and
+                         (e.warp[0] != warp[0] or e.warp[1] == warp[1])):
                     second = Access(st.coord, kind, st.loc)
                     if conditional or e.conditional:
                         raise Unsupported(f"possible data race on {array}[{flat}] ({e.access} and "
                                           f"{second}) under a data-dependent condition", st.loc)
                     raise Race(array, flat, e.access, second)
         log = reads if kind == "read" else writes
-        entry = (tid, epoch, atomic)
+        entry = (tid, epoch, atomic, warp[1])
         if entry not in log:
-            log[entry] = _Entry(tid, block.id, epoch, atomic, conditional, st, kind, st.loc)
+            log[entry] = _Entry(tid, block.id, epoch, atomic, conditional, st, kind, st.loc, warp)
 
 
-def run_block(threads: list[tuple[ThreadCoord, Iterator[Barrier]]], block: Block) -> None:
-    """Run a block's threads round-robin from barrier to barrier (each thread yields at a Barrier).
+def run_block(threads: list[tuple[ThreadCoord, Iterator[Any]]], block: Block) -> None:
+    """Run a block's threads round-robin from one synchronisation to the next.
 
-    All threads must reach the same barrier before any passes it; a thread that ends while others
-    wait, or threads waiting at different barriers, is barrier divergence.
+    `threads` are in linear thread order; each yields a Barrier at __syncthreads() and a WarpOp at a
+    warp shuffle or __syncwarp(), and is sent the value its shuffle returns. All threads must reach
+    the same barrier before any passes it; a thread that ends while others wait, or threads waiting
+    at different barriers, is barrier divergence. The lanes of a warp named by a shuffle's mask
+    meet at it alone (the other warps need not be there), as at a barrier of the warp.
     """
-    live = threads
-    while live:
-        waiting: list[tuple[ThreadCoord, Iterator[Barrier]]] = []
-        barrier: Any = None
-        finished: Optional[ThreadCoord] = None
-        for coord, thread in live:
+    count = len(threads)
+    at: list[Any] = [None] * count  # what each thread waits at; None once it has ended
+    sends: list[Any] = [None] * count
+    runnable = list(range(count))
+    ended: Optional[int] = None
+    while True:
+        for i in runnable:
             try:
-                reached = next(thread)
+                at[i] = threads[i][1].send(sends[i])
             except StopIteration:
-                finished = finished or coord
-                continue
-            if barrier is None:
-                barrier = reached
-            elif reached is not barrier:
+                at[i] = None
+                ended = i if ended is None else ended
+            sends[i] = None
+        runnable = _meet_in_warps(threads, at, sends, block)
+        if runnable:
+            continue
+        waiting = [i for i in range(count) if at[i] is not None]
+        if not waiting:
+            return
+        barrier = at[waiting[0]]
+        for i in waiting:
+            if at[i] is not barrier:
                 raise BarrierDivergence(
-                    f"threads wait at different barriers ({barrier.loc} and {reached.loc})",
-                    reached.loc, coord)
-            waiting.append((coord, thread))
-        if waiting and finished is not None:
-            raise BarrierDivergence(f"{finished} ended while {waiting[0][0]} waits at a barrier",
-                                    barrier.loc, finished)
+                    f"threads wait at different barriers ({barrier.loc} and {at[i].loc})",
+                    at[i].loc, threads[i][0])
+        if ended is not None:
+            raise BarrierDivergence(f"{threads[ended][0]} ended while {threads[waiting[0]][0]} waits at "
+                                    "a barrier", barrier.loc, threads[ended][0])
         block.epoch += 1
-        live = waiting
+        runnable = waiting
+
+
+def _meet_in_warps(threads: list[tuple[ThreadCoord, Iterator[Any]]], at: list[Any], sends: list[Any],
+                   block: Block) -> list[int]:
+    """Complete every warp operation that all its lanes reached; the lanes that may go on."""
+    resumed: list[int] = []
+    count = len(threads)
+    for first in range(0, count, WARP_SIZE):
+        lanes = range(first, min(first + WARP_SIZE, count))
+        arrived = [i for i in lanes if isinstance(at[i], WarpOp)]
+        if not arrived:
+            continue
+        op: WarpOp = at[arrived[0]]
+        loc = op.stmt.loc
+        for i in arrived:
+            other: WarpOp = at[i]
+            if other.stmt is not op.stmt:
+                raise BarrierDivergence(f"lanes of a warp wait at different warp operations "
+                                        f"({loc} and {other.stmt.loc})", other.stmt.loc, threads[i][0])
+            if other.mask != op.mask:
+                raise Unsupported(f"lanes of a warp at {_what(op.stmt)} with different masks", loc)
+            if not op.mask >> (i - first) & 1:
+                raise BarrierDivergence(f"{_what(op.stmt)} with mask {op.mask:#x}, which leaves out the "
+                                        f"calling lane {i - first}", loc, threads[i][0])
+        members = [i for i in lanes if op.mask >> (i - first) & 1]
+        for i in members:
+            if at[i] is None:
+                raise BarrierDivergence(f"{threads[i][0]} ended while {threads[arrived[0]][0]} waits at "
+                                        f"{_what(op.stmt)}", loc, threads[i][0])
+            if not isinstance(at[i], WarpOp):
+                raise BarrierDivergence(f"{threads[i][0]} waits at a barrier ({at[i].loc}) while "
+                                        f"{threads[arrived[0]][0]} waits at {_what(op.stmt)}", loc,
+                                        threads[i][0])
+        if isinstance(op.stmt, Shuffle):
+            member_set = set(members)
+            for i in members:
+                mine: WarpOp = at[i]
+                source = first + _source_lane(op.stmt.kind, i - first, mine.lane_arg, mine.width, loc,
+                                              threads[i][0])
+                if source not in member_set:
+                    raise BarrierDivergence(f"lane {i - first} reads lane {source - first}, which is not "
+                                            f"in the shuffle's mask {op.mask:#x} or not in the block",
+                                            loc, threads[i][0])
+                sends[i] = (at[source].value, at[source].type)
+        else:  # __syncwarp(): accesses before it are ordered before those after it, in this warp
+            warp = first // WARP_SIZE
+            block.warp_epochs[warp] = block.warp_epochs.get(warp, 0) + 1
+        for i in members:
+            at[i] = None
+        resumed += members
+    return resumed
+
+
+def _what(stmt: Any) -> str:
+    return f"a warp shuffle ({stmt.kind})" if isinstance(stmt, Shuffle) else "__syncwarp()"
+
+
+def _source_lane(kind: str, lane: int, arg: int, width: int, loc: Optional[SourceLoc],
+                 coord: ThreadCoord) -> int:
+    """The lane whose value `lane` receives (CUDA's __shfl_*_sync, width-sized segments)."""
+    if width < 1 or width > WARP_SIZE or width & (width - 1):
+        raise BarrierDivergence(f"warp shuffle width {width} is not a power of 2 up to 32", loc, coord)
+    start = lane - lane % width
+    if kind == "down":
+        return lane + arg if arg >= 0 and lane + arg < start + width else lane
+    if kind == "up":
+        return lane - arg if arg >= 0 and lane - arg >= start else lane
+    if kind == "xor":
+        source = lane ^ arg
+        return source if 0 <= source < start + width else lane
+    if kind == "idx":
+        return start + arg % width
+    raise Unsupported(f"warp shuffle kind {kind}", loc)

@@ -194,6 +194,10 @@ class _ToNodes(Transformer):
                value: n.Expr) -> n.Atomic:
         return n.Atomic(op, array, index, value, result)
 
+    def shuffle(self, result: str, kind: str, value: n.Expr, lane_arg: n.Expr, width: n.Expr,
+                mask: n.Expr) -> n.Shuffle:
+        return n.Shuffle(kind, result, value, lane_arg, width, mask)
+
     def local_array(self, space: str, type_: ScalarType, name: str,
                     extents: tuple[n.Expr, ...]) -> n.LocalArray:
         return n.LocalArray(name, type_, extents, space)

@@ -14,7 +14,7 @@ from portproof.ir.types import BOOL
 RESERVED = frozenset("""
     bool int unsigned long ulong float double if else for while return host kernel
     true false inf inff nan nanf
-    parallel barrier atomic shared device local copy fill launch array
+    parallel barrier atomic shuffle shared device local copy fill launch array
 """.split())
 
 PREC_SELECT, PREC_UNARY = 1, 12
@@ -150,6 +150,10 @@ class Printer(Mapper):
         result = "" if s.result is None else f"{name(s.result)} = "
         target = name(s.array) + self._indices(s.index)
         return f"{_INDENT * depth}{result}atomic {name(s.op)}({target}, {self(s.value)});"
+
+    def map_shuffle(self, s: n.Shuffle, depth: int = 0) -> str:
+        args = self._list((s.value, s.lane_arg, s.width, s.mask))
+        return f"{_INDENT * depth}{name(s.result)} = shuffle {name(s.kind)}({args});"
 
     def map_local_array(self, s: n.LocalArray, depth: int = 0) -> str:
         return f"{_INDENT * depth}{s.space} {s.type} {name(s.name)}{self._indices(s.extents)};"

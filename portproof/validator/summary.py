@@ -401,6 +401,9 @@ class Summarizer(Mapper):
     def map_barrier(self, s: Barrier) -> None:
         raise NotProvable("__syncthreads() (barrier)", s.loc)
 
+    def map_shuffle(self, s) -> None:
+        raise NotProvable("warp shuffle", s.loc)
+
     def map_atomic(self, s: Atomic) -> None:
         """atomicAdd/atomicSub whose old value is unused: an update that commutes with the others."""
         if s.op not in ("add", "sub") or s.result is not None:
