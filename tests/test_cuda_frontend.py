@@ -380,7 +380,8 @@ def test_cpp_main_fails_alone(tmp_path):
     ("int &r = n; r = 1;", "C++ reference"),
     ("x[0] = helper(x[1]);", "__device__ function that is not a single `return expr;`"),
     ("x[0] = undefined_thing;", "unknown identifier `undefined_thing`"),
-    ("x[0] = __shfl_down_sync(0xffffffff, x[1], 1);", "CUDA intrinsic __shfl_down_sync"),
+    ("x[0] = __ballot_sync(0xffffffff, x[1] > 0);", "CUDA intrinsic __ballot_sync"),
+    ("x[0] = x[1] > 0 ? __shfl_down_sync(0xffffffff, x[1], 1) : 0;", "__shfl_down_sync under"),
     ("auto f = [](int q) { return q; };", "C++ lambda"),
     ("x[0] = g_table[0];", "access through `g_table`"),
 ])
@@ -525,3 +526,26 @@ __global__ void k(float *x) { x[0] = -INFINITY; x[1] = INFINITY; x[2] = fmaxf(x[
     body = unit.program.function("k").body
     assert body[0] == Store("x", (C(0),), C(-math.inf, F32))
     assert body[1] == Store("x", (C(1),), C(math.inf, F32))
+
+
+def test_warp_shuffles_become_shuffle_statements_on_temporaries(tmp_path):
+    from portproof.ir.nodes import Shuffle
+    unit = lower(tmp_path, r"""
+#define FULL_MASK 0xffffffffu
+__global__ void k(const float *x, float *out) {
+    float v = x[threadIdx.x];
+    for (int o = 16; o > 0; o >>= 1)
+        v += __shfl_down_sync(FULL_MASK, v, o);
+    float w = __shfl_xor_sync(FULL_MASK, v, 1, 16) * 2.0f;
+    __syncwarp();
+    out[threadIdx.x] = v + w;
+}
+""")
+    body = unit.program.function("k").body
+    mask = C(0xFFFFFFFF, U32)
+    loop = body[2]
+    assert isinstance(loop, While)
+    assert loop.body[:3] == (Declare("shfl_1", F32, None), Shuffle("down", "shfl_1", V("v"), V("o"), C(32), mask),
+                             Assign("v", B("+", V("v"), V("shfl_1"))))
+    assert body[3:7] == (Declare("shfl_2", F32, None), Shuffle("xor", "shfl_2", V("v"), C(1), C(16), mask),
+                         Declare("w", F32, B("*", V("shfl_2"), C(2.0, F32))), Barrier("warp"))

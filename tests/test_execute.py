@@ -305,8 +305,56 @@ def test_compile_check_with_nvcc(tmp_path):
     assert report.ok and "nvcc" in report.compiler
 
 
-def test_warp_shuffle_is_reported_unsupported(tmp_path):
-    src = REVERSE_CU.replace("d[t] = s[n - t - 1];", "d[t] = __shfl_down_sync(0xffffffff, s[t], 1);")
-    r = run_port(_write(tmp_path, "shfl.cu", src), KernelLaunch(REVERSE, (1, 1, 1), (32, 1, 1)),
+def test_warp_vote_is_reported_unsupported(tmp_path):
+    src = REVERSE_CU.replace("d[t] = s[n - t - 1];", "d[t] = __ballot_sync(0xffffffff, s[t] > 0);")
+    r = run_port(_write(tmp_path, "vote.cu", src), KernelLaunch(REVERSE, (1, 1, 1), (32, 1, 1)),
                  ConcreteInputs({"n": 32}, {"d": np.zeros(32, np.float32)}))
-    assert r.fault_kind == "unsupported" and "__shfl_down_sync" in r.fault
+    assert r.fault_kind == "unsupported" and "__ballot_sync" in r.fault
+
+
+WARP_SUM_CU = """\
+#include <cuda_runtime.h>
+#define FULL_MASK 0xffffffffu
+__device__ float warp_sum(float v) {
+    for (int offset = warpSize / 2; offset > 0; offset >>= 1)
+        v += __shfl_down_sync(FULL_MASK, v, offset);
+    return v;
+}
+__global__ void wsum(const float *x, float *out, float *all) {
+    __shared__ float sums[32];
+    int lane = threadIdx.x % 32, wid = threadIdx.x / 32;
+    float v = warp_sum(x[blockIdx.x * blockDim.x + threadIdx.x]);
+    if (lane == 0) sums[wid] = v;
+    __syncthreads();
+    if (wid == 0) {
+        v = threadIdx.x < blockDim.x / 32 ? sums[lane] : 0.0f;
+        v = warp_sum(v);
+        if (lane == 0) out[blockIdx.x] = v;
+    }
+    float b = x[blockIdx.x * blockDim.x + threadIdx.x];
+    for (int m = 1; m < 32; m <<= 1)
+        b += __shfl_xor_sync(FULL_MASK, b, m);
+    all[blockIdx.x * blockDim.x + threadIdx.x] = b + __shfl_sync(FULL_MASK, (float)lane, 3, 8);
+}
+"""
+WSUM = Function("wsum", "kernel", (ArrayParam("x", F32, (), "in"), ArrayParam("out", F32, ()),
+                                   ArrayParam("all", F32, ())), ())
+
+
+def test_warp_shuffles_run_from_source(tmp_path):
+    data = np.arange(2 * 128, dtype=np.float32) % 13
+    inputs = ConcreteInputs({}, {"x": data, "out": np.zeros(2, np.float32), "all": np.zeros(256, np.float32)})
+    r = run_port(_write(tmp_path, "wsum.cu", WARP_SUM_CU), KernelLaunch(WSUM, (2, 1, 1), (128, 1, 1), 0), inputs)
+    assert r.fault is None, r.fault
+    np.testing.assert_array_equal(r.arrays["out"], data.reshape(2, 128).sum(axis=1))
+    warps = data.reshape(8, 32).sum(axis=1)
+    lane_part = np.array([(t % 32) - (t % 32) % 8 + 3 for t in range(256)], np.float32)
+    np.testing.assert_array_equal(r.arrays["all"], np.repeat(warps, 32) + lane_part)
+
+
+def test_divergent_warp_shuffle_is_a_fault(tmp_path):
+    src = WARP_SUM_CU.replace("float v = warp_sum(", "float v = threadIdx.x % 32 < 16 ? 0.0f : warp_sum(")
+    inputs = ConcreteInputs({}, {"x": np.ones(128, np.float32), "out": np.zeros(1, np.float32),
+                                 "all": np.zeros(128, np.float32)})
+    r = run_port(_write(tmp_path, "div.cu", src), KernelLaunch(WSUM, (1, 1, 1), (128, 1, 1), 0), inputs)
+    assert r.fault is not None and r.fault_kind == "barrier", r.fault

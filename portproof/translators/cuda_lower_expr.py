@@ -8,8 +8,8 @@ from tree_sitter import Node as TSNode
 
 from portproof.diagnostics import Unsupported
 from portproof.ir.builtins import BUILTINS, GENERIC, signature
-from portproof.ir.nodes import (ArrayParam, Binary, Call, Cast, Const, Expr, Load, Param,
-                                ScalarParam, Select, Unary, Var)
+from portproof.ir.nodes import (ArrayParam, Binary, Call, Cast, Const, Declare, Expr, Load, Param,
+                                ScalarParam, Select, Shuffle, Stmt, Unary, Var)
 from portproof.ir.types import BOOL, F32, I32, U32, U64, ScalarType, arithmetic_result, promote
 from portproof.translators.c_constants import BUILTIN_CONSTANTS, negated_infinity
 from portproof.translators.cuda_context import (BUILTIN_STRUCTS, Array, Boxed, Dim3, Scalar, Scopes,
@@ -18,6 +18,7 @@ from portproof.translators.cuda_context import (BUILTIN_STRUCTS, Array, Boxed, D
 Dim = tuple[Expr, Expr, Expr]
 BINARY_OPS = frozenset("+ - * / % << >> & | ^ == != < <= > >= && ||".split())
 _COMPARISONS = frozenset("== != < <= > >= && ||".split())
+SHUFFLES = {"__shfl_down_sync": "down", "__shfl_up_sync": "up", "__shfl_xor_sync": "xor", "__shfl_sync": "idx"}
 ATOMICS = {"atomicAdd": "add", "atomicSub": "sub", "atomicMax": "max", "atomicMin": "min",
            "atomicExch": "exch", "atomicAnd": "and", "atomicOr": "or", "atomicXor": "xor"}
 
@@ -139,6 +140,10 @@ class ExprLowerer:
         self.unit = unit
         self.scopes = scopes
         self.kind = kind
+        # statements that run before the one being lowered (warp shuffles used as values); None
+        # where a shuffle cannot be hoisted out of the expression
+        self.hoisted: Optional[list[Stmt]] = None
+        self.temporaries = 0
 
     def unsupported(self, construct: str, node: TSNode) -> Unsupported:
         return self.unit.source.unsupported(construct, node)
@@ -321,11 +326,35 @@ class ExprLowerer:
             return self.math_call(name, tuple(self.expr(a) for a in args), node)
         if name in self.unit.device_functions:
             return self.inline(name, node, args)
+        if name in SHUFFLES:
+            return self.shuffle(name, node, [a for a in args if a.type != "comment"])
         if name and name.startswith("__"):
             raise self.unsupported(f"CUDA intrinsic {name}", node)
         if name in ATOMICS:
             raise self.unsupported(f"{name} inside an expression", node)
         raise self.unsupported(f"call to `{name or text(node.child_by_field_name('function'))}`", node)
+
+    def shuffle(self, name: str, node: TSNode, args: list[TSNode]) -> Var:
+        """`__shfl_*_sync(mask, v, lane[, width])` as a temporary that a Shuffle before the statement sets."""
+        if self.kind == "host":
+            raise self.unsupported(f"{name} in host code", node)
+        if self.hoisted is None:
+            raise self.unsupported(f"{name} where its statement cannot be split", node)
+        if len(args) not in (3, 4):
+            raise self.unsupported(f"{name} with {len(args)} arguments", node)
+        mask, value, lane = (self.expr(a) for a in args[:3])
+        width = self.expr(args[3]) if len(args) == 4 else Const(32, I32)
+        ctype = self.type_of(value)
+        if ctype is None:
+            raise self.unsupported(f"{name} of a value whose type cannot be told", node)
+        while True:
+            self.temporaries += 1
+            temp = f"shfl_{self.temporaries}"
+            if self.scopes.declare(temp, Scalar(ctype)):
+                break
+        loc = self.unit.source.loc(node)
+        self.hoisted += [Declare(temp, ctype, None, loc), Shuffle(SHUFFLES[name], temp, value, lane, width, mask, loc)]
+        return Var(temp)
 
     def math_call(self, name: str, args: tuple[Expr, ...], node: TSNode) -> Call:
         """A math builtin; C++ overloads on float arguments (`sqrt(x)`, x float) are the `f` versions."""

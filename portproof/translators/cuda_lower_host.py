@@ -55,6 +55,11 @@ class HostCalls:
             return [Barrier("block", self.loc(node))]
         if name in ATOMICS:
             return [self.atomic(node, None)]
+        if name == "__syncwarp" and self.kind != "host":
+            mask = [self.expr(a) for a in args]
+            if mask and not (isinstance(mask[0], Const) and mask[0].value & 0xFFFFFFFF == 0xFFFFFFFF):
+                raise self.unsupported("__syncwarp with a mask other than all lanes", node)
+            return [Barrier("warp", self.loc(node))]
         if name.startswith("cuda") and self.kind != "host":
             raise self.unsupported(f"{name} in device code", node)
         if name in DROPPED or name.startswith("cudaEvent"):

@@ -6,13 +6,13 @@ from typing import Optional
 from tree_sitter import Node as TSNode
 
 from portproof.ir.mapper import walk
-from portproof.ir.nodes import (Assign, Atomic, Binary, Const, Declare, Expr, For, If, Load,
+from portproof.ir.nodes import (Assign, Atomic, Barrier, Binary, Const, Declare, Expr, For, If, Load,
                                 LocalArray, Return, SourceLoc, Stmt, Store, Unary, Var,
                                 While)
 from portproof.ir.types import I32, U32, ScalarType
 from portproof.translators.cuda_context import (DYNAMIC_SHARED_ELEMS, Array, Boxed, Dim3, ErrorCode, Scalar,
                                                 Scopes, Symbol, scalar_type, text)
-from portproof.translators.cuda_lower_expr import (ATOMICS, ExprLowerer, Unit, callee_name,
+from portproof.translators.cuda_lower_expr import (ATOMICS, SHUFFLES, ExprLowerer, Unit, callee_name,
                                                    declarator_name, strip_parens)
 from portproof.translators.cuda_lower_host import HostCalls
 
@@ -75,6 +75,26 @@ def _memcpy_addressed(body: TSNode) -> set[str]:
     return out
 
 
+_SPLITTABLE = frozenset({"declaration", "expression_statement", "return_statement"})
+
+
+def _check_shuffle_positions(lowerer: "StmtLowerer", statement: TSNode) -> None:
+    """Refuse a warp shuffle that C evaluates only sometimes (`c ? shfl(..) : 0`, `a && shfl(..)`)."""
+    stack = [(statement, False)]
+    while stack:
+        node, conditional = stack.pop()
+        if node.type == "call_expression" and callee_name(node) in SHUFFLES and conditional:
+            raise lowerer.unsupported(f"{callee_name(node)} under `?:`, `&&` or `||`", node)
+        for child in node.named_children:
+            inner = conditional
+            if node.type == "conditional_expression" and child != node.child_by_field_name("condition"):
+                inner = True
+            if node.type == "binary_expression" and text(node.child_by_field_name("operator")) in ("&&", "||") \
+                    and child == node.child_by_field_name("right"):
+                inner = True
+            stack.append((child, inner))
+
+
 class StmtLowerer(HostCalls, ExprLowerer):
     """Lowers the body of one kernel or host function."""
 
@@ -103,6 +123,17 @@ class StmtLowerer(HostCalls, ExprLowerer):
             self.control_depth -= 1
 
     def stmt(self, node: TSNode) -> list[Stmt]:
+        if self.hoisted is not None or node.type not in _SPLITTABLE or self.kind == "host":
+            return self.plain_stmt(node)
+        _check_shuffle_positions(self, node)
+        self.hoisted = []
+        try:
+            out = self.plain_stmt(node)
+        finally:
+            hoisted, self.hoisted = self.hoisted, None
+        return hoisted + out
+
+    def plain_stmt(self, node: TSNode) -> list[Stmt]:
         kind = node.type
         if kind == "compound_statement":
             self.scopes.push()
