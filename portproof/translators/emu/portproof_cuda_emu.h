@@ -278,27 +278,22 @@ template <class T, class C, class V> inline T atomicCAS(T *address, C compare, V
     return old;
 }
 
-// Warp-level operations need lock-step warps, which this emulation does not model.
+// Warp votes need lock-step warps, which this emulation does not model (shuffles: see below).
 [[noreturn]] inline void portproof_unsupported(const char *what) {
     fprintf(stderr, "portproof-emu: unsupported in the CPU emulation: %s\n", what);
     exit(PORTPROOF_EXIT_UNSUPPORTED);
 }
 #define PORTPROOF_UNSUPPORTED(NAME) \
     template <class... A> inline int NAME(A...) { portproof_unsupported(#NAME); }
-PORTPROOF_UNSUPPORTED(__shfl_sync)
-PORTPROOF_UNSUPPORTED(__shfl_up_sync)
-PORTPROOF_UNSUPPORTED(__shfl_down_sync)
-PORTPROOF_UNSUPPORTED(__shfl_xor_sync)
 PORTPROOF_UNSUPPORTED(__ballot_sync)
 PORTPROOF_UNSUPPORTED(__any_sync)
 PORTPROOF_UNSUPPORTED(__all_sync)
 PORTPROOF_UNSUPPORTED(__activemask)
-PORTPROOF_UNSUPPORTED(__syncwarp)
 #undef PORTPROOF_UNSUPPORTED
 
 // ---- the launcher: blocks in order, the threads of a block as fibers ----------------------------
 
-enum portproof_thread_state { PORTPROOF_READY, PORTPROOF_WAITING, PORTPROOF_DONE };
+enum portproof_thread_state { PORTPROOF_READY, PORTPROOF_WAITING, PORTPROOF_DONE, PORTPROOF_WARP_WAITING };
 
 struct portproof_grid_run {
     const char *kernel;
@@ -363,6 +358,114 @@ inline int portproof_syncthreads_reduce(int line, int predicate, int op) {
     return op == 0 ? count : op == 1 ? count == (int)r->threads : count > 0;
 }
 
+// ---- warp shuffles and __syncwarp(): the lanes of a warp meet, as at a barrier of the warp --------
+// A lane publishes its value and waits; once every lane of its warp that the mask names waits at the
+// same call, each gets its source lane's value and they go on. Other warps need not be there.
+// Divergence within a warp, or a source lane outside the mask, exits as barrier divergence.
+struct portproof_warp_lane { unsigned long long bits, result; int line, kind, arg, width; unsigned mask; };
+static portproof_warp_lane portproof_lanes[1024];
+#ifdef PORTPROOF_TSAN
+#define PORTPROOF_WARP_IGNORE(on) portproof_race_ignore(on)
+#define PORTPROOF_WARP_SWAP(from, to) portproof_race_swap_to_scheduler(from, to)
+#else
+#define PORTPROOF_WARP_IGNORE(on) ((void)0)
+#define PORTPROOF_WARP_SWAP(from, to) swapcontext(from, to)
+#endif
+enum { PORTPROOF_SYNCWARP, PORTPROOF_SHFL_DOWN, PORTPROOF_SHFL_UP, PORTPROOF_SHFL_XOR, PORTPROOF_SHFL_IDX };
+
+inline unsigned long long portproof_warp_wait(int kind, int line, unsigned mask, unsigned long long bits,
+                                              int arg, int width) {
+    portproof_grid_run *r = portproof_run;
+    if (!r) portproof_unsupported("a warp operation in host code");
+    PORTPROOF_WARP_IGNORE(true);
+    portproof_lanes[r->current] = portproof_warp_lane{bits, bits, line, kind, arg, width, mask};
+    r->state[r->current] = PORTPROOF_WARP_WAITING;
+    PORTPROOF_WARP_SWAP(&r->fibers[r->current], &r->scheduler);
+    unsigned long long result = portproof_lanes[r->current].result;
+    PORTPROOF_WARP_IGNORE(false);
+    return result;
+}
+
+template <class T> inline T portproof_shfl(int kind, int line, unsigned mask, T var, int arg, int width = 32) {
+    static_assert(sizeof(T) <= 8 && std::is_trivially_copyable<T>::value, "warp shuffle of a type over 8 bytes");
+    unsigned long long bits = 0;
+    memcpy(&bits, &var, sizeof(T));
+    bits = portproof_warp_wait(kind, line, mask, bits, arg, width);
+    memcpy(&var, &bits, sizeof(T));
+    return var;
+}
+struct portproof_syncwarp {  // __syncwarp([mask]) is portproof_syncwarp(__LINE__)([mask])
+    int line;
+    explicit portproof_syncwarp(int at) : line(at) {}
+    void operator()(unsigned mask = 0xffffffffu) const { portproof_warp_wait(PORTPROOF_SYNCWARP, line, mask, 0, 0, 32); }
+};
+#define __shfl_down_sync(...) portproof_shfl(PORTPROOF_SHFL_DOWN, __LINE__, __VA_ARGS__)
+#define __shfl_up_sync(...) portproof_shfl(PORTPROOF_SHFL_UP, __LINE__, __VA_ARGS__)
+#define __shfl_xor_sync(...) portproof_shfl(PORTPROOF_SHFL_XOR, __LINE__, __VA_ARGS__)
+#define __shfl_sync(...) portproof_shfl(PORTPROOF_SHFL_IDX, __LINE__, __VA_ARGS__)
+#define __syncwarp(...) portproof_syncwarp(__LINE__)(__VA_ARGS__)
+
+[[noreturn]] inline void portproof_warp_error(unsigned t, const char *what, unsigned lead, int line) {
+    uint3 a = portproof_thread_coords(t), b = portproof_thread_coords(lead);
+    fprintf(stderr,
+            "portproof-emu: warp divergence in kernel %s, block (%u,%u,%u): thread (%u,%u,%u) %s "
+            "while thread (%u,%u,%u) waits at the warp operation on line %d\n",
+            portproof_run->kernel, blockIdx.x, blockIdx.y, blockIdx.z, a.x, a.y, a.z, what, b.x, b.y, b.z, line);
+    exit(PORTPROOF_EXIT_BARRIER);
+}
+
+inline int portproof_source_lane(const portproof_warp_lane &l, int lane) {
+    int width = l.width, start = lane - lane % (width > 0 ? width : 1);
+    switch (l.kind) {
+    case PORTPROOF_SHFL_DOWN: return l.arg >= 0 && lane + l.arg < start + width ? lane + l.arg : lane;
+    case PORTPROOF_SHFL_UP: return l.arg >= 0 && lane - l.arg >= start ? lane - l.arg : lane;
+    case PORTPROOF_SHFL_XOR: return (lane ^ l.arg) >= 0 && (lane ^ l.arg) < start + width ? lane ^ l.arg : lane;
+    case PORTPROOF_SHFL_IDX: return start + ((l.arg % width) + width) % width;
+    }
+    return lane;
+}
+
+// Called by the scheduler when no thread is ready: completes each warp operation that every lane
+// its mask names has reached; false when there was none.
+inline bool portproof_meet_in_warps(portproof_grid_run &r) {
+    bool met = false;
+    for (unsigned first = 0; first < r.threads; first += 32) {
+        unsigned end = first + 32 < r.threads ? first + 32 : r.threads, lead = end;
+        for (unsigned t = first; t < end && lead == end; t++)
+            if (r.state[t] == PORTPROOF_WARP_WAITING) lead = t;
+        if (lead == end) continue;
+        PORTPROOF_WARP_IGNORE(true);
+        const portproof_warp_lane op = portproof_lanes[lead];
+        for (unsigned t = first; t < end; t++) {
+            bool named = op.mask >> (t - first) & 1;
+            if (r.state[t] == PORTPROOF_WARP_WAITING) {
+                const portproof_warp_lane &l = portproof_lanes[t];
+                if (l.line != op.line || l.kind != op.kind)
+                    portproof_warp_error(t, "waits at another warp operation", lead, op.line);
+                if (l.mask != op.mask) portproof_unsupported("lanes of a warp at a warp operation with different masks");
+                if (!named) portproof_warp_error(t, "calls a warp operation whose mask leaves it out", lead, op.line);
+                if (l.width < 1 || l.width > 32 || (l.width & (l.width - 1)))
+                    portproof_warp_error(t, "shuffles with a width that is not a power of 2 up to 32", lead, op.line);
+            } else if (named) {
+                portproof_warp_error(t, r.state[t] == PORTPROOF_DONE ? "has exited" : "waits at a __syncthreads()",
+                                     lead, op.line);
+            }
+        }
+        for (unsigned t = first; t < end; t++) {
+            if (!(op.mask >> (t - first) & 1)) continue;
+            int source = portproof_source_lane(portproof_lanes[t], (int)(t - first));
+            if (!(op.mask >> source & 1) || first + source >= end)
+                portproof_warp_error(t, "reads a lane outside the shuffle's mask", lead, op.line);
+            portproof_lanes[t].result = portproof_lanes[first + source].bits;
+        }
+        for (unsigned t = first; t < end; t++)
+            if (op.mask >> (t - first) & 1) r.state[t] = PORTPROOF_READY;
+        PORTPROOF_WARP_IGNORE(false);
+        met = true;
+    }
+    return met;
+}
+
 inline void portproof_fiber_main() {
     portproof_grid_run *r = portproof_run;
     r->run_thread(r->closure);
@@ -412,10 +515,11 @@ inline void portproof_run_block(portproof_grid_run &r) {
                     portproof_barrier_error(t, what, waiting, r.barrier_line[waiting]);
                 }
                 waiting = t;
-            } else {
+            } else if (r.state[t] == PORTPROOF_DONE) {
                 done = t;
             }
         }
+        if (portproof_meet_in_warps(r)) continue;
         if (waiting < 0) return;
         if (done >= 0) portproof_barrier_error(done, "has exited", waiting, r.barrier_line[waiting]);
         r.generation++;
