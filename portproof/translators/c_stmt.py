@@ -10,6 +10,7 @@ from portproof.ir.nodes import (Assign, Binary, Const, Declare, Expr, For, If, L
                                 Store, Unary, Var, While)
 from portproof.ir.types import I32, ScalarType
 from portproof.translators.c_expr import ExprLowering, FileScope, Scopes
+from portproof.translators.c_openmp import is_omp_pragma, lower_omp_items
 from portproof.translators.c_types import loc_of, unsupported
 
 _DROPPED_CALLS = {"printf", "fprintf", "puts", "putchar", "fflush"}
@@ -49,6 +50,8 @@ class StmtLowering(c_ast.NodeVisitor):
         raise unsupported(_STMT_CONSTRUCTS.get(name, f"{name} statement"), node.coord)
 
     def _items(self, items: list[c_ast.Node]) -> list[Stmt]:
+        if any(is_omp_pragma(item) for item in items):
+            return lower_omp_items(self, items)
         return [s for item in items for s in self.visit(item)]
 
     def _block(self, node: c_ast.Node) -> tuple[Stmt, ...]:
