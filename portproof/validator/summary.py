@@ -3,6 +3,7 @@ over loop variables, with the scalar folds (accumulators) of sequential loops al
 from __future__ import annotations
 
 import itertools
+import math
 from dataclasses import dataclass, field
 from typing import Optional
 
@@ -342,10 +343,32 @@ class Summarizer(Mapper):
         raise NotProvable("while loop", s.loc)
 
     def map_parallel_for(self, s: ParallelFor) -> None:
-        if s.kind != "cuda":
-            raise NotProvable(f"parallel loop of kind '{s.kind}'", s.loc)
-        extents = {a.var: self.ev(a.extent) for a in s.axes}
+        shared = _assigned_scalars(s.body) & set(self.env)
+        if shared:
+            raise NotProvable(f"the parallel loop writes the shared scalar(s) {', '.join(sorted(shared))} "
+                              f"(a race unless private)", s.loc)
         saved = dict(self.env)
+        if s.kind == "cuda":
+            new_loops = self.cuda_axes(s)
+        elif s.kind == "omp":
+            new_loops = []
+            for a in s.axes:
+                v = int_symbol(f"{a.var}#{next(_counter)}", nonnegative=True)
+                new_loops.append(Loop(v, sp.Integer(0), sp.expand(self.ev(a.extent)), sp.Integer(1), True, s.loc))
+                self.env[a.var] = v
+                self.types[a.var] = I32
+        else:
+            raise NotProvable(f"parallel loop of kind '{s.kind}'", s.loc)
+        self.loops.extend(new_loops)
+        self.block(s.body)
+        del self.loops[-len(new_loops):]
+        self.env = saved
+        self.buffer = {}
+
+    def cuda_axes(self, s: ParallelFor) -> list[Loop]:
+        """One loop per dimension over the global thread index g: blockIdx = g / blockDim and
+        threadIdx = g % blockDim, so `blockIdx.x * blockDim.x + threadIdx.x` is simply g."""
+        extents = {a.var: self.ev(a.extent) for a in s.axes}
         new_loops = []
         for d in ("z", "y", "x"):
             grid, block = extents[f"blockIdx.{d}"], extents[f"threadIdx.{d}"]
@@ -354,11 +377,7 @@ class Summarizer(Mapper):
             bx = sp.floor(g / block) if block != 1 else g
             self.env[f"blockIdx.{d}"] = bx
             self.env[f"threadIdx.{d}"] = sp.expand(g - block * bx) if block != 1 else sp.Integer(0)
-        self.loops.extend(new_loops)
-        self.block(s.body)
-        del self.loops[-3:]
-        self.env = saved
-        self.buffer = {}
+        return new_loops
 
     def map_local_array(self, s: LocalArray) -> None:
         if self.loops:
@@ -429,6 +448,8 @@ class _Eval(Mapper):
         self.o = owner
 
     def map_const(self, e: Const) -> sp.Expr:
+        if isinstance(e.value, float) and not math.isfinite(e.value):
+            raise NotProvable(f"the constant {e.value} (reals have no infinity or NaN)")
         return const(e.value, e.type.is_float)
 
     def map_var(self, e: Var) -> sp.Expr:
