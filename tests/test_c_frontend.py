@@ -325,7 +325,7 @@ def test_unknown_function_name_is_a_usage_error(tmp_path):
     ("  x[0] = q.a;", 3, "struct or union member access"),
     ("  for (int i = 0; i < n; i++) {\n    if (x[i] < 0) break;\n  }", 4, "break"),
     ("  if (n < 0) return;\n  x[0] = 1;", 3, "return before the end"),
-    ("  #pragma omp parallel for\n  for (int i = 0; i < n; i++) x[i] = 0;", 3, "OpenMP pragma not yet supported"),
+    ("  #pragma omp single\n  x[0] = 0;", 3, "OpenMP directive 'single'"),
     ("  double *p = x;", 3, "local pointer"),
     ("  x[0] = g;", 3, "global variable 'g'"),
     ("  x[0] = foo(1);", 3, "unknown function 'foo'"),

@@ -1,5 +1,6 @@
 """Confirm a candidate counterexample by running both programs from source: the original compiled
-with gcc, the port through the CPU emulation of CUDA built from its own text."""
+with gcc, the port through the CPU emulation of CUDA built from its own text (and, for a data race,
+through the same emulation built with ThreadSanitizer)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -9,7 +10,7 @@ import numpy as np
 
 from portproof.ir.nodes import ArrayParam, Function
 from portproof.validator.binding import Pair
-from portproof.validator.execute import ConcreteInputs, RunResult, run_original, run_port
+from portproof.validator.execute import ConcreteInputs, RaceReport, RunResult, run_original, run_port, run_port_races
 from portproof.validator.harness import KernelLaunch
 from portproof.validator.inputs import Inputs
 from portproof.validator.launch import concrete_launch, evaluate_int
@@ -58,17 +59,28 @@ def execute_both(pair: Pair, sources: Sources, inputs: Inputs, timeout_s: float)
                               if not isinstance(p, ArrayParam)}, _shaped(pair, inputs))
     orig = run_original(sources.original, pair.orig_raw, orig_in, include_dirs=sources.include_dirs,
                         defines=sources.define_map, macro_values=macro_values, timeout_s=timeout_s)
-    port_in = _port_inputs(pair, inputs, pair.port_raw)
+    entry, how = _port_entry(pair, inputs)
+    port = run_port(sources.port, entry, _port_inputs(pair, inputs, pair.port_raw),
+                    include_dirs=sources.include_dirs, defines=sources.define_map, macro_values=macro_values,
+                    timeout_s=timeout_s)
+    return orig, port, f"original compiled with gcc; {how}"
+
+
+def _port_entry(pair: Pair, inputs: Inputs):
     if pair.launch is not None:
         grid, block, shared = concrete_launch(*pair.launch, inputs.sizes)
         entry = KernelLaunch(pair.port_raw, grid, block, shared)
-        how = f"port kernel {pair.port_raw.name}<<<{grid}, {block}>>> in the CPU emulation (g++)"
-    else:
-        entry = pair.port_raw
-        how = f"port host function {pair.port_raw.name} in the CPU emulation of CUDA (g++)"
-    port = run_port(sources.port, entry, port_in, include_dirs=sources.include_dirs,
-                    defines=sources.define_map, macro_values=macro_values, timeout_s=timeout_s)
-    return orig, port, f"original compiled with gcc; {how}"
+        return entry, f"port kernel {pair.port_raw.name}<<<{grid}, {block}>>> in the CPU emulation (g++)"
+    return pair.port_raw, f"port host function {pair.port_raw.name} in the CPU emulation of CUDA (g++)"
+
+
+def race_check(pair: Pair, sources: Sources, inputs: Inputs, timeout_s: float) -> RaceReport:
+    """Run the port on `inputs` in the emulation built with ThreadSanitizer (threads of a block
+    unordered between barriers, blocks of a launch unordered, atomics real atomics)."""
+    entry, _ = _port_entry(pair, inputs)
+    return run_port_races(sources.port, entry, _port_inputs(pair, inputs, pair.port_raw),
+                          include_dirs=sources.include_dirs, defines=sources.define_map,
+                          macro_values={m: inputs.sizes[m] for m in pair.macros}, timeout_s=timeout_s)
 
 
 def confirm(pair: Pair, sources: Sources, finding: Finding, timeout_s: float = 10) -> Counterexample:
@@ -87,6 +99,21 @@ def confirm(pair: Pair, sources: Sources, finding: Finding, timeout_s: float = 1
                               detail=f"{finding.detail or ''} | executed: the port faults: {port.fault}".strip(" |"),
                               statement=finding.statement, confirmed=confirmed)
     diff = _first_difference(pair, orig, port)
+    if diff is None and finding.is_race:
+        # threads that run one after another rarely lose an update: the race itself is the evidence
+        race = race_check(pair, sources, inputs, 3 * timeout_s)
+        if race.race is not None:
+            first, second = race.race
+            return Counterexample("race", **{**base, "confirmation": f"executed under ThreadSanitizer: {race.describe()}"},
+                                  statement=f"{first.file}:{first.line}" if first.file else finding.statement,
+                                  detail=f"{finding.detail} | executing both programs from source gave the same "
+                                  f"outputs; ThreadSanitizer reports the race on this input",
+                                  confirmed=True)
+        unconfirmed = race.fault or race.describe()
+        return Counterexample(finding.kind, **base, array=finding.array, index=_index(pair, finding),
+                              statement=finding.statement, confirmed=False,
+                              detail=f"{finding.detail} | executing both programs from source gave the same "
+                              f"outputs, and the port run under ThreadSanitizer showed {unconfirmed}")
     if diff is None:
         return Counterexample(finding.kind, **base, array=finding.array, index=_index(pair, finding),
                               expected=finding.expected, actual=finding.actual, statement=finding.statement,

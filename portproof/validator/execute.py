@@ -27,6 +27,22 @@ from portproof.validator.sandbox import CompileResult, compile_c, compile_cxx, c
 PathLike = Union[str, Path]
 C_FLAGS = ("-std=gnu11", "-O1", "-ftrivial-auto-var-init=pattern")
 CXX_FLAGS = ("-std=c++17", "-O1", "-ftrivial-auto-var-init=pattern")
+# The race-checking build: ThreadSanitizer, line tables for its reports, the emulation's race hooks.
+TSAN_FLAGS = ("-fsanitize=thread", "-g", "-DPORTPROOF_TSAN", "-fno-omit-frame-pointer")
+
+
+class _NoAddressSpaceLimit(int):
+    """A `memory_mb` for run_sandboxed whose `<< 20` is RLIM_INFINITY: ThreadSanitizer reserves
+    terabytes of address space for its shadow and refuses to start under any RLIMIT_AS. (The sandbox
+    has no "unlimited" of its own yet; the CPU-time limit and the timeout still hold.)"""
+
+    def __lshift__(self, bits: int) -> int:
+        import resource
+        return resource.RLIM_INFINITY
+
+
+TSAN_MEMORY_MB = _NoAddressSpaceLimit(0)
+EXIT_RACE = 66  # __tsan_default_options in the emulation header: exitcode=66, halt_on_error=1
 EMU_HEADER_NAME = "portproof_cuda_emu.h"
 
 
@@ -47,6 +63,38 @@ class RunResult:
     fault_kind: Optional[str] = None
     stderr: str = ""
     network_isolated: bool = False
+
+
+@dataclass(frozen=True)
+class RaceAccess:
+    """One of the two accesses of a race: read or write, its place in the user's source, and the
+    emulated CUDA thread that made it (`block (x,y,z) thread (x,y,z)`; "host" for host code)."""
+    kind: str
+    file: Optional[str]
+    line: Optional[int]
+    thread: str
+
+
+@dataclass(frozen=True)
+class RaceReport:
+    """What a run of the port under ThreadSanitizer found: `race` (the first data race, as two
+    accesses, with the variable when ThreadSanitizer names it), or `fault` when the run itself failed."""
+    race: Optional[tuple[RaceAccess, RaceAccess]] = None
+    variable: Optional[str] = None
+    fault: Optional[str] = None
+    report: str = ""
+
+    def describe(self) -> str:
+        if self.race is None:
+            return "no data race"
+        a, b = self.race
+        where = f" on {self.variable}" if self.variable else ""
+        return (f"data race{where}: {a.kind} at {_place(a)} by {a.thread} and {b.kind} at {_place(b)} "
+                f"by {b.thread}")
+
+
+def _place(access: RaceAccess) -> str:
+    return f"{access.file}:{access.line}" if access.file else "an unknown line"
 
 
 @dataclass(frozen=True)
@@ -270,6 +318,76 @@ def run_port(source_path: PathLike, port: PortEntry, inputs: ConcreteInputs, *,
     binary = _CACHE.binary("g++", harness, _port_flags(source_path, include_dirs))
     function = port.kernel if isinstance(port, KernelLaunch) else port
     return _run(binary, function, inputs, launch_config(port), timeout_s, memory_mb)
+
+
+_RACE_START = re.compile(r"^WARNING: ThreadSanitizer: data race", re.M)
+_ACCESS = re.compile(r"^  (?:Previous )?(?:[Aa]tomic )?(?P<kind>[Rr]ead|[Ww]rite) of size \d+ at \S+ by "
+                     r"(?P<who>main thread|thread (?P<tid>T\d+))")
+_FRAME = re.compile(r"^\s+#\d+ .*? (?P<file>\S+):(?P<line>\d+)(?::\d+)? \(")
+_THREAD_NAME = re.compile(r"^  Thread (?P<tid>T\d+) '(?P<name>[^']*)'", re.M)
+_LOCATION = re.compile(r"^  Location is global '(?:[^']*::)?(?P<name>[A-Za-z_]\w*)'", re.M)
+
+
+def parse_tsan_report(stderr: str, source_file: str) -> Optional[tuple[tuple[RaceAccess, RaceAccess], Optional[str]]]:
+    """The first data race in ThreadSanitizer's output: each access with the innermost frame in
+    `source_file` (the #line directives map the emulated port's lines to it), and the variable."""
+    start = _RACE_START.search(stderr)
+    if start is None:
+        return None
+    end = stderr.find("==================", start.end())
+    text = stderr[start.end():end if end >= 0 else len(stderr)]
+    names = {m["tid"]: m["name"] for m in _THREAD_NAME.finditer(text)}
+    accesses: list[RaceAccess] = []
+    current: Optional[dict] = None
+    wanted = Path(source_file).resolve()
+    for line in text.splitlines():
+        access = _ACCESS.match(line)
+        if access:
+            if current is not None:
+                accesses.append(RaceAccess(**current))
+            who = "host" if access["who"] == "main thread" else names.get(access["tid"], access["tid"])
+            current = dict(kind=access["kind"].lower(), file=None, line=None, thread=who)
+            continue
+        frame = _FRAME.match(line)
+        if frame and current is not None and current["file"] is None:
+            f = frame["file"]
+            if f == source_file or Path(f).resolve() == wanted:
+                current.update(file=source_file, line=int(frame["line"]))
+        elif not line.startswith("    ") and current is not None:
+            accesses.append(RaceAccess(**current))
+            current = None
+    if current is not None:
+        accesses.append(RaceAccess(**current))
+    if len(accesses) < 2:
+        return None
+    location = _LOCATION.search(text)
+    variable = location["name"] if location else None
+    return (accesses[0], accesses[1]), variable
+
+
+def run_port_races(source_path: PathLike, port: PortEntry, inputs: ConcreteInputs, *,
+                   include_dirs: Sequence[PathLike] = (), defines: Mapping[str, Optional[str]] = {},
+                   macro_values: Mapping[str, int] = {}, timeout_s: float = 30) -> RaceReport:
+    """Run the port in the emulation built with ThreadSanitizer (each CUDA thread a fiber, unordered
+    with the other threads of its block between barriers and with the other blocks of its launch,
+    atomics real atomics) and report the first data race it sees on these inputs."""
+    if isinstance(port, Function) and port.kind == "kernel":
+        raise MissingLaunchConfig(f"kernel {port.name} needs a launch configuration (grid, block) to be run",
+                                  port.loc)
+    name = str(source_path)
+    text = replace_macros(_read_source(source_path), macro_values, filename=name)
+    harness = cuda_harness(emulation_source(text, filename=name), port, filename=name, defines=defines)
+    flags = [*CXX_FLAGS, *TSAN_FLAGS, f"-I{EMU_DIR}", "-include", EMU_HEADER_NAME,
+             *_include_flags(source_path, include_dirs)]
+    binary = _CACHE.binary("g++", harness, flags)
+    function = port.kernel if isinstance(port, KernelLaunch) else port
+    result = _run(binary, function, inputs, launch_config(port), timeout_s, TSAN_MEMORY_MB)
+    found = parse_tsan_report(result.stderr, name)
+    if found is not None:
+        return RaceReport(found[0], found[1], report=result.stderr)
+    if result.fault is not None:
+        return RaceReport(fault=result.fault, report=result.stderr)
+    return RaceReport(report=result.stderr)
 
 
 def compile_check_port(source_path: PathLike, *, include_dirs: Sequence[PathLike] = (),

@@ -9,7 +9,7 @@ import numpy as np
 
 from portproof.diagnostics import Unsupported
 from portproof.ir.concrete import DTYPES, arrays_to_numpy, run_concrete
-from portproof.ir.faults import ExecutionFault
+from portproof.ir.faults import ExecutionFault, Race
 from portproof.ir.mapper import walk
 from portproof.ir.nodes import ArrayParam, Copy, Store
 from portproof.validator.binding import Pair
@@ -28,6 +28,11 @@ class Finding:
     actual: object = None
     detail: str = ""
     statement: Optional[str] = None
+
+    @property
+    def is_race(self) -> bool:
+        """A data race found in the port's IR (the interpreter's Race fault, as its detail says)."""
+        return self.kind == "fault" and f"{Race.kind}:" in self.detail
 
 
 @dataclass

@@ -30,7 +30,11 @@
 #define __host__
 #define __constant__
 #define __managed__
+#ifdef PORTPROOF_TSAN  // shared memory in one section, on pages of its own, whose shadow is reset between blocks
+#define __shared__ static __attribute__((section("portproof_shared"), aligned(4096)))
+#else
 #define __shared__ static
+#endif
 #define __forceinline__ inline
 #define __noinline__ __attribute__((noinline))
 #define __align__(n) __attribute__((aligned(n)))
@@ -255,11 +259,23 @@ inline int __ffs(int v) { return __builtin_ffs(v); }
 template <class T> inline T __ldg(const T *p) { return *p; }
 
 // Atomics are plain read-modify-writes: fibers switch only at barriers, so nothing interleaves.
-#define PORTPROOF_ATOMIC(NAME, EXPR)                                       \
-    template <class T, class V> inline T NAME(T *address, V value) {       \
-        T old = *address;                                                  \
-        *address = (EXPR);                                                 \
-        return old;                                                        \
+// The race-checking build makes them real atomics, so that ThreadSanitizer does not report them.
+template <class T, class F> inline T portproof_atomic_update(T *address, F update) {
+#ifdef PORTPROOF_TSAN
+    T old, desired;
+    __atomic_load(address, &old, __ATOMIC_SEQ_CST);
+    do desired = update(old);
+    while (!__atomic_compare_exchange(address, &old, &desired, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST));
+    return old;
+#else
+    T old = *address;
+    *address = update(old);
+    return old;
+#endif
+}
+#define PORTPROOF_ATOMIC(NAME, EXPR)                                                      \
+    template <class T, class V> inline T NAME(T *address, V value) {                      \
+        return portproof_atomic_update(address, [&](T old) -> T { return (EXPR); });      \
     }
 PORTPROOF_ATOMIC(atomicAdd, (T)(old + (T)value))
 PORTPROOF_ATOMIC(atomicSub, (T)(old - (T)value))
@@ -273,9 +289,7 @@ PORTPROOF_ATOMIC(atomicInc, (old >= (T)value ? (T)0 : (T)(old + 1)))
 PORTPROOF_ATOMIC(atomicDec, ((old == 0 || old > (T)value) ? (T)value : (T)(old - 1)))
 #undef PORTPROOF_ATOMIC
 template <class T, class C, class V> inline T atomicCAS(T *address, C compare, V value) {
-    T old = *address;
-    if (old == (T)compare) *address = (T)value;
-    return old;
+    return portproof_atomic_update(address, [&](T old) -> T { return old == (T)compare ? (T)value : old; });
 }
 
 // Warp votes need lock-step warps, which this emulation does not model (shuffles: see below).
@@ -290,6 +304,132 @@ PORTPROOF_UNSUPPORTED(__any_sync)
 PORTPROOF_UNSUPPORTED(__all_sync)
 PORTPROOF_UNSUPPORTED(__activemask)
 #undef PORTPROOF_UNSUPPORTED
+
+// ---- race checking: the build with -fsanitize=thread -DPORTPROOF_TSAN ----------------------------
+// Each CUDA thread of each block is a ThreadSanitizer fiber of its own, and fibers
+// switch without synchronisation, except that: the host (the scheduler) hands its history to each
+// fiber it enters, so host code before a launch happens before the kernel; __syncthreads() releases
+// into and acquires from a sync object of its block and barrier generation; each thread's end
+// releases into the launch's object, which the host acquires when the launch returns. So accesses of
+// two threads of a block between two barriers, and of two blocks of one launch, are unordered, as on
+// a GPU. The emulation's own bookkeeping is hidden from ThreadSanitizer; between blocks the shadow of
+// shared memory and of the fiber stacks is reset (by mapping them afresh), as each block has its own.
+#ifdef PORTPROOF_TSAN
+extern "C" {
+void *__tsan_get_current_fiber(void);
+void *__tsan_create_fiber(unsigned flags);
+void __tsan_destroy_fiber(void *fiber);
+void __tsan_switch_to_fiber(void *fiber, unsigned flags);
+void __tsan_set_fiber_name(void *fiber, const char *name);
+void __tsan_acquire(void *addr);
+void __tsan_release(void *addr);
+void __tsan_ignore_thread_begin(void);
+void __tsan_ignore_thread_end(void);
+__attribute__((weak)) const char *__tsan_default_options(void) {
+    return "halt_on_error=1:exitcode=66:history_size=7:report_signal_unsafe=0:report_thread_leaks=0";
+}
+extern char __start_portproof_shared[] __attribute__((weak)), __stop_portproof_shared[] __attribute__((weak));
+}
+#define PORTPROOF_SHARED_SECTION __attribute__((section("portproof_shared"), aligned(4096)))
+#define PORTPROOF_EXIT_RACE 66
+
+// Fibers live until their launch ends: ThreadSanitizer reuses the ids of destroyed threads, and a
+// fiber with a reused id counts as ordered after the dead one's accesses.
+#define PORTPROOF_RACE_MAX_FIBERS 6144
+struct portproof_race_state {
+    void *host;
+    void *fibers[1024];
+    void *live[PORTPROOF_RACE_MAX_FIBERS];
+    unsigned live_count;
+    char *barrier;  // two sync objects (alternate barrier generations), fresh for each block
+    char launch;
+};
+static portproof_race_state portproof_race;
+
+inline void portproof_race_ignore(bool on) { on ? __tsan_ignore_thread_begin() : __tsan_ignore_thread_end(); }
+inline void portproof_race_launch_begin() {
+    portproof_race.host = __tsan_get_current_fiber();
+    __tsan_ignore_thread_begin();
+}
+inline void portproof_race_destroy_fibers() {  // orders the launch's blocks so far: misses races, never adds one
+    for (unsigned i = 0; i < portproof_race.live_count; i++) __tsan_destroy_fiber(portproof_race.live[i]);
+    portproof_race.live_count = 0;
+}
+inline void portproof_race_launch_end() {
+    portproof_race_destroy_fibers();
+    __tsan_acquire(&portproof_race.launch);
+    __tsan_ignore_thread_end();
+}
+inline void portproof_race_block_begin(unsigned threads, uint3 (*coords)(unsigned)) {
+    if (portproof_race.live_count + threads > PORTPROOF_RACE_MAX_FIBERS) portproof_race_destroy_fibers();
+    for (unsigned t = 0; t < threads; t++) {
+        portproof_race.fibers[t] = portproof_race.live[portproof_race.live_count++] = __tsan_create_fiber(0);
+        uint3 c = coords(t);
+        char name[96];
+        snprintf(name, sizeof name, "block (%u,%u,%u) thread (%u,%u,%u)", blockIdx.x, blockIdx.y, blockIdx.z, c.x, c.y, c.z);
+        __tsan_set_fiber_name(portproof_race.fibers[t], name);
+    }
+    portproof_race.barrier = (char *)malloc(2);
+}
+// ThreadSanitizer's fiber switch and the context switch happen in one frame, so that the function
+// entries and exits it records stay balanced on each fiber.
+inline void portproof_race_swap_to_thread(ucontext_t *scheduler, ucontext_t *fiber, unsigned t) {
+    __tsan_switch_to_fiber(portproof_race.fibers[t], 0);
+    swapcontext(scheduler, fiber);
+}
+inline void portproof_race_swap_to_scheduler(ucontext_t *fiber, ucontext_t *scheduler) {
+    __tsan_switch_to_fiber(portproof_race.host, 1 /* no synchronisation */);
+    swapcontext(fiber, scheduler);
+}
+inline void portproof_race_fiber_end(ucontext_t *scheduler) {
+    __tsan_switch_to_fiber(portproof_race.host, 1);
+    setcontext(scheduler);
+}
+inline void portproof_race_barrier_arrive(unsigned generation) { __tsan_release(portproof_race.barrier + (generation & 1)); }
+inline void portproof_race_barrier_depart(unsigned generation) { __tsan_acquire(portproof_race.barrier + (generation & 1)); }
+inline void portproof_race_thread_exit() { __tsan_release(&portproof_race.launch); }
+
+// Unmapping and mapping memory afresh resets its shadow. The shared section starts on a page of its own (its
+// arrays are page-aligned) but its last page may hold other static data (.bss), which
+// is kept: copied out and back with a plain loop, as nothing may be called while it is unmapped.
+inline void portproof_race_remap(char *start, char *end, bool keep) {
+    if (start >= end) return;
+    uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+    char *first = (char *)((uintptr_t)start & ~(page - 1));
+    char *last = (char *)(((uintptr_t)end + page - 1) & ~(page - 1));
+    size_t bytes = (size_t)(last - first);
+    volatile char *copy = keep ? (volatile char *)malloc(bytes) : nullptr;
+    for (size_t i = 0; copy && i < bytes; i++) copy[i] = first[i];
+    munmap(first, bytes);  // forgets the shadow and the sync objects (of atomics) of the range
+    if (mmap(first, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) == MAP_FAILED) {
+        fprintf(stderr, "portproof-emu: cannot reset shared memory between blocks\n");
+        exit(PORTPROOF_EXIT_INTERNAL);
+    }
+    for (size_t i = 0; copy && i < bytes; i++) ((volatile char *)first)[i] = copy[i];
+    free((void *)copy);
+}
+inline void portproof_race_block_end(unsigned threads, char *const *stacks) {
+    // the barrier objects are not freed: their addresses stay unique to this block
+    portproof_race_remap(__start_portproof_shared, __stop_portproof_shared, true);
+    for (unsigned t = 0; t < threads; t++)
+        if (stacks[t]) portproof_race_remap(stacks[t], stacks[t] + PORTPROOF_FIBER_STACK, false);
+}
+#else
+#define PORTPROOF_SHARED_SECTION
+inline void portproof_race_ignore(bool) {}
+inline void portproof_race_launch_begin() {}
+inline void portproof_race_launch_end() {}
+inline void portproof_race_block_begin(unsigned, uint3 (*)(unsigned)) {}
+inline void portproof_race_swap_to_thread(ucontext_t *scheduler, ucontext_t *fiber, unsigned) {
+    swapcontext(scheduler, fiber);
+}
+inline void portproof_race_swap_to_scheduler(ucontext_t *fiber, ucontext_t *scheduler) { swapcontext(fiber, scheduler); }
+inline void portproof_race_fiber_end(ucontext_t *) {}  // the fiber returns to its uc_link, the scheduler
+inline void portproof_race_barrier_arrive(unsigned) {}
+inline void portproof_race_barrier_depart(unsigned) {}
+inline void portproof_race_thread_exit() {}
+inline void portproof_race_block_end(unsigned, char *const *) {}
+#endif
 
 // ---- the launcher: blocks in order, the threads of a block as fibers ----------------------------
 
@@ -310,7 +450,7 @@ struct portproof_grid_run {
 };
 static portproof_grid_run *portproof_run;
 static unsigned long portproof_block_serial;
-alignas(16) static unsigned char portproof_dynamic_shared[227 * 1024];
+alignas(16) static PORTPROOF_SHARED_SECTION unsigned char portproof_dynamic_shared[227 * 1024];
 
 // The first thread of a block that passes a __shared__ declaration fills it with 0xFF bytes: shared
 // memory starts each block undefined, and NaN / -1 make reads of it before any write visible.
@@ -318,6 +458,7 @@ struct portproof_shared_array { void *data; unsigned long block; portproof_share
 static portproof_shared_array *portproof_shared_arrays;
 
 inline void portproof_shared_reset(void *data, size_t bytes) {
+    portproof_race_ignore(true);
     portproof_shared_array *a = portproof_shared_arrays;
     while (a && a->data != data) a = a->next;
     if (!a) a = portproof_shared_arrays = new portproof_shared_array{data, 0, portproof_shared_arrays};
@@ -325,6 +466,7 @@ inline void portproof_shared_reset(void *data, size_t bytes) {
         a->block = portproof_block_serial;
         memset(data, 0xFF, bytes);
     }
+    portproof_race_ignore(false);
 }
 
 inline uint3 portproof_thread_coords(unsigned t) {
@@ -343,18 +485,27 @@ inline uint3 portproof_thread_coords(unsigned t) {
 inline void portproof_wait(int line) {
     portproof_grid_run *r = portproof_run;
     if (!r) return;  // host code: nothing to wait for
+    portproof_race_ignore(true);
+    unsigned generation = r->generation;
     r->state[r->current] = PORTPROOF_WAITING;
     r->barrier_line[r->current] = line;
-    swapcontext(&r->fibers[r->current], &r->scheduler);
+    portproof_race_barrier_arrive(generation);
+    portproof_race_swap_to_scheduler(&r->fibers[r->current], &r->scheduler);
+    portproof_race_barrier_depart(generation);
+    portproof_race_ignore(false);
 }
 
 inline void portproof_syncthreads(int line) { portproof_wait(line); }
 
 inline int portproof_syncthreads_reduce(int line, int predicate, int op) {
     portproof_grid_run *r = portproof_run;
+    portproof_race_ignore(true);
     r->reduce[r->generation & 1] += predicate != 0;
+    portproof_race_ignore(false);
     portproof_wait(line);
+    portproof_race_ignore(true);
     int count = r->reduce[(r->generation - 1) & 1];
+    portproof_race_ignore(false);
     return op == 0 ? count : op == 1 ? count == (int)r->threads : count > 0;
 }
 
@@ -469,11 +620,16 @@ inline bool portproof_meet_in_warps(portproof_grid_run &r) {
 inline void portproof_fiber_main() {
     portproof_grid_run *r = portproof_run;
     r->run_thread(r->closure);
+    portproof_race_ignore(true);
     r->state[r->current] = PORTPROOF_DONE;
+    portproof_race_ignore(false);
+    portproof_race_thread_exit();
+    portproof_race_fiber_end(&r->scheduler);
 }
 
+static char *portproof_stacks[1024];
 inline void *portproof_stack(unsigned t, size_t *size) {
-    static char *stacks[1024];
+    char **stacks = portproof_stacks;
     long page = sysconf(_SC_PAGESIZE);
     *size = PORTPROOF_FIBER_STACK;
     if (!stacks[t]) {  // each stack sits above a guard page, so an overflow faults
@@ -500,13 +656,14 @@ inline void portproof_run_block(portproof_grid_run &r) {
     }
     r.generation = 0;
     r.reduce[0] = r.reduce[1] = 0;
+    portproof_race_block_begin(threads, portproof_thread_coords);
     for (;;) {
         int waiting = -1, done = -1;
         for (unsigned t = 0; t < threads; t++) {
             if (r.state[t] == PORTPROOF_READY) {
                 r.current = t;
                 threadIdx = portproof_thread_coords(t);
-                swapcontext(&r.scheduler, &r.fibers[t]);
+                portproof_race_swap_to_thread(&r.scheduler, &r.fibers[t], t);
             }
             if (r.state[t] == PORTPROOF_WAITING) {
                 if (waiting >= 0 && r.barrier_line[t] != r.barrier_line[waiting]) {
@@ -520,7 +677,7 @@ inline void portproof_run_block(portproof_grid_run &r) {
             }
         }
         if (portproof_meet_in_warps(r)) continue;
-        if (waiting < 0) return;
+        if (waiting < 0) return portproof_race_block_end(threads, portproof_stacks);
         if (done >= 0) portproof_barrier_error(done, "has exited", waiting, r.barrier_line[waiting]);
         r.generation++;
         r.reduce[r.generation & 1] = 0;
@@ -546,6 +703,7 @@ inline void portproof_run_grid(const char *kernel, dim3 grid, dim3 block, size_t
         return;
     }
     if (portproof_run) portproof_unsupported("a kernel launch inside a kernel (dynamic parallelism)");
+    portproof_race_launch_begin();
     static portproof_grid_run r;
     r.kernel = kernel;
     r.run_thread = run_thread;
@@ -563,6 +721,7 @@ inline void portproof_run_grid(const char *kernel, dim3 grid, dim3 block, size_t
                 portproof_run_block(r);
             }
     portproof_run = nullptr;
+    portproof_race_launch_end();
 }
 
 // `kernel<<<grid, block, shared>>>(args)` becomes `portproof_launch("kernel", grid, block, shared,
