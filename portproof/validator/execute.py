@@ -31,17 +31,9 @@ CXX_FLAGS = ("-std=c++17", "-O1", "-ftrivial-auto-var-init=pattern")
 TSAN_FLAGS = ("-fsanitize=thread", "-g", "-DPORTPROOF_TSAN", "-fno-omit-frame-pointer")
 
 
-class _NoAddressSpaceLimit(int):
-    """A `memory_mb` for run_sandboxed whose `<< 20` is RLIM_INFINITY: ThreadSanitizer reserves
-    terabytes of address space for its shadow and refuses to start under any RLIMIT_AS. (The sandbox
-    has no "unlimited" of its own yet; the CPU-time limit and the timeout still hold.)"""
-
-    def __lshift__(self, bits: int) -> int:
-        import resource
-        return resource.RLIM_INFINITY
-
-
-TSAN_MEMORY_MB = _NoAddressSpaceLimit(0)
+# ThreadSanitizer reserves terabytes of address space for its shadow: its runs get no RLIMIT_AS (the
+# CPU-time limit and the timeout still hold)
+TSAN_MEMORY_MB = None
 EXIT_RACE = 66  # __tsan_default_options in the emulation header: exitcode=66, halt_on_error=1
 EMU_HEADER_NAME = "portproof_cuda_emu.h"
 

@@ -112,12 +112,13 @@ def _process_count(uid: int) -> int:
     return count
 
 
-def _limiter(timeout_s: float, memory_mb: int, max_procs: int):
+def _limiter(timeout_s: float, memory_mb: Optional[int], max_procs: int):
     def set_limits() -> None:
         cpu = math.ceil(timeout_s) + 1
         resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
-        memory = memory_mb << 20
-        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+        if memory_mb is not None:  # None: ThreadSanitizer needs terabytes of address space for its shadow
+            memory = memory_mb << 20
+            resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
         size = FILE_SIZE_MB << 20
         resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
@@ -132,7 +133,7 @@ def _read_capped(handle) -> str:
     return handle.read(OUTPUT_LIMIT).decode("utf-8", errors="replace")
 
 
-def run_sandboxed(argv: Sequence[str], *, cwd: PathLike, timeout_s: float = 10, memory_mb: int = 1024,
+def run_sandboxed(argv: Sequence[str], *, cwd: PathLike, timeout_s: float = 10, memory_mb: Optional[int] = 1024,
                   stdin: Optional[bytes] = None, extra_path: Sequence[str] = ()) -> SandboxResult:
     """Run `argv` in `cwd` in its own session, with resource limits, a minimal environment and, where
     this machine allows it, no network; on timeout the whole process group is killed and reaped."""
