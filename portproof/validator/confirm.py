@@ -15,7 +15,7 @@ from portproof.validator.harness import KernelLaunch
 from portproof.validator.inputs import Inputs
 from portproof.validator.launch import concrete_launch, evaluate_int
 from portproof.ir.concrete import DTYPES
-from portproof.validator.search import RETURN, Finding, close, tolerance
+from portproof.validator.search import RETURN, Finding, close, exact_equal, tolerance
 from portproof.validator.verdict import Counterexample
 
 
@@ -83,8 +83,10 @@ def race_check(pair: Pair, sources: Sources, inputs: Inputs, timeout_s: float) -
                           macro_values={m: inputs.sizes[m] for m in pair.macros}, timeout_s=timeout_s)
 
 
-def confirm(pair: Pair, sources: Sources, finding: Finding, timeout_s: float = 10) -> Counterexample:
-    """Run the finding's inputs on both programs; `confirmed` says whether the executions differ."""
+def confirm(pair: Pair, sources: Sources, finding: Finding, timeout_s: float = 10,
+            fp: str = "real") -> Counterexample:
+    """Run the finding's inputs on both programs; `confirmed` says whether the executions differ
+    (floats within a relative tolerance under `fp="real"`, bit-exactly under `fp="ieee"`)."""
     inputs = finding.inputs
     orig, port, how = execute_both(pair, sources, inputs, timeout_s)
     base = dict(sizes=dict(inputs.sizes), scalars=dict(inputs.scalars),
@@ -98,7 +100,7 @@ def confirm(pair: Pair, sources: Sources, finding: Finding, timeout_s: float = 1
         return Counterexample("fault" if finding.kind == "value" else finding.kind, **base,
                               detail=f"{finding.detail or ''} | executed: the port faults: {port.fault}".strip(" |"),
                               statement=finding.statement, confirmed=confirmed)
-    diff = _first_difference(pair, orig, port)
+    diff = _first_difference(pair, orig, port, fp)
     if diff is None and finding.is_race:
         # threads that run one after another rarely lose an update: the race itself is the evidence
         race = race_check(pair, sources, inputs, 3 * timeout_s)
@@ -127,16 +129,22 @@ def confirm(pair: Pair, sources: Sources, finding: Finding, timeout_s: float = 1
                           confirmed=True)
 
 
-def _first_difference(pair: Pair, orig: RunResult, port: RunResult):
+EXACT_NOTE = "compared bit-exactly (--fp ieee: -0.0 and 0.0 differ, every NaN equals every NaN)"
+
+
+def _first_difference(pair: Pair, orig: RunResult, port: RunResult, fp: str = "real"):
     if pair.orig_raw.return_type is not None and \
-            not close(orig.return_value, port.return_value, DTYPES[pair.orig_raw.return_type]):
-        return RETURN, None, orig.return_value, port.return_value, ""
+            not close(orig.return_value, port.return_value, DTYPES[pair.orig_raw.return_type], fp):
+        return RETURN, None, orig.return_value, port.return_value, EXACT_NOTE if fp == "ieee" else ""
     for p in pair.orig_raw.params:
         if not isinstance(p, ArrayParam):
             continue
         a = np.ravel(orig.arrays[p.name])
         b = np.ravel(port.arrays[pair.port_names.get(p.name, p.name)])
-        if a.dtype.kind == "f":
+        if a.dtype.kind == "f" and fp == "ieee":
+            bad = ~exact_equal(a, b)
+            note = EXACT_NOTE
+        elif a.dtype.kind == "f":
             rtol, atol = tolerance(a.dtype)
             bad = ~np.isclose(b.astype(np.float64), a.astype(np.float64), rtol=rtol, atol=atol, equal_nan=True)
             note = f"compared with relative tolerance {rtol:g}"

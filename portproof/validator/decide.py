@@ -163,8 +163,10 @@ def _decide(pair: Pair, original: str, port: str, options: Options, deadline: fl
     if quick.finding is not None:
         return _refute(pair, sources, quick.finding, options, checks, notes, deadline)
     if c.fp == "ieee":
-        return Unknown(Reason.APPROXIMATION, "--fp ieee: bit-exact proofs are not implemented yet; no "
-                       "counterexample was found on small inputs", None, tuple(notes))
+        notes.append("bit-exact IEEE arithmetic (--fp ieee): binary32/binary64, round to nearest even, no "
+                     "contraction into FMA (compile the port with nvcc -fmad=false); +0 and -0 differ, NaNs are equal")
+        return _bounded(pair, sources, options, deadline, checks, notes, heavy,
+                        "--fp ieee has no proof for all sizes, only the bounded check")
     try:
         setting = setting_for(pair.orig_raw, pair.shapes, set(pair.macros), timeout_ms=2000)
         proof = prove_all_sizes(pair.orig_fn, pair.proof_fn, setting)
@@ -186,32 +188,39 @@ def _decide(pair: Pair, original: str, port: str, options: Options, deadline: fl
         checks.append(Check("bounds", "passed", "every access of the port proved in bounds for all sizes"))
         checks.append(Check("race", "passed", "every element has one writer per launch, reads are own-cell"))
         return Equivalent("all-sizes", None, tuple(notes))
+    return _bounded(pair, sources, options, deadline, checks, notes, heavy, why)
 
+
+def _bounded(pair: Pair, sources: Sources, options: Options, deadline: float, checks: list[Check],
+             notes: list[str], heavy: bool, why: str) -> Verdict:
+    """Testing and the bounded check, in either fp mode: a refutation, `equivalent / bounded` or
+    `unknown`; `why` says why there is no proof for all sizes."""
+    c = options.contract
     if heavy:
         # interpreting every thread of a big fixed grid is slow: look for candidates with the grids
         # clamped first; only an execution with the real launch turns one into a verdict
         light_fn = clamp_grids(pair.port_fn, CLAMPED_BLOCKS)
         light = replace(pair, port=Program(tuple(f for f in pair.port.functions if f.kind == "kernel") +
                                            (light_fn,), pair.port.source), port_fn=light_fn)
-        quick = search(light, bound=c.bound, deadline=deadline, seeds=1)
+        quick = search(light, bound=c.bound, deadline=deadline, seeds=1, fp=c.fp)
         if quick.finding is not None:
             verdict = _refute(pair, sources, quick.finding, options, checks, notes, deadline)
             if isinstance(verdict, NotEquivalent):
                 return verdict
     # small sizes by testing (cheap, integer data that confirms cleanly), then every size up to the
     # bound by z3; testing covers the rest of the bound only where z3 stopped early
-    small = search(pair, bound=min(2, c.bound), deadline=deadline, seeds=2)
+    small = search(pair, bound=min(2, c.bound), deadline=deadline, seeds=2, fp=c.fp)
     finding = small.finding
     bounded = None
     if finding is None:
-        bounded = bounded_check(pair, bound=c.bound, deadline=deadline)
+        bounded = bounded_check(pair, bound=c.bound, deadline=deadline, fp=c.fp)
         if bounded.fault is not None:
             inputs = make_inputs(pair.orig_fn, pair.shapes, bounded.fault_sizes, np.random.default_rng(2))
             finding = Finding("fault", inputs, detail=bounded.fault) if inputs is not None else None
         elif bounded.model is not None:
-            finding = Finding("value", bounded.model, detail="found by z3 (bounded check)")
+            finding = Finding("value", bounded.model, detail=f"found by {bounded.found_by} (bounded check)")
         elif bounded.proved_bound < c.bound:
-            finding = search(pair, bound=c.bound, deadline=deadline, seeds=2).finding
+            finding = search(pair, bound=c.bound, deadline=deadline, seeds=2, fp=c.fp).finding
     runs = f"random runs of both IRs for every size up to {min(2, c.bound)}"
     checks.append(Check("testing", "passed" if small.finding is None else "failed", f"{small.runs} {runs}"))
     if finding is not None:
@@ -222,6 +231,9 @@ def _decide(pair: Pair, original: str, port: str, options: Options, deadline: fl
                             + (f" ({bounded.stopped})" if bounded.stopped else "")))
         extra = [] if bounded.proved_bound == c.bound else [f"stopped below the requested bound {c.bound}: "
                                                              f"{bounded.stopped}"]
+        if bounded.uninterpreted:
+            extra.append(f"{', '.join(sorted(bounded.uninterpreted))}: uninterpreted functions, the same math "
+                         f"library assumed on both sides")
         if bounded.skipped:
             extra.append(f"{len(bounded.skipped)} size tuples left out because the original itself faults "
                          f"there (outside the contract), e.g. {bounded.skipped[0]}")
@@ -277,7 +289,8 @@ def _refute(pair: Pair, sources: Sources, finding: Finding, options: Options, ch
         return Unknown(Reason.UNCONFIRMED, f"candidate counterexample not executed (--no-confirm): "
                        f"{finding.kind} at sizes {sizes}" + (f": {finding.detail}" if finding.detail else ""))
     # each execution gets what is left of the budget (at least a second, at most ten)
-    cex = confirm(pair, sources, finding, timeout_s=max(1.0, min(10.0, deadline - time.monotonic())))
+    cex = confirm(pair, sources, finding, timeout_s=max(1.0, min(10.0, deadline - time.monotonic())),
+                  fp=options.contract.fp)
     checks.append(Check("confirm", "passed" if cex.confirmed else "failed", cex.confirmation))
     if cex.confirmed:
         return NotEquivalent(cex, tuple(notes))

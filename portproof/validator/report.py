@@ -46,5 +46,5 @@ def render_text(result: Result) -> str:
 
 def _fmt(x) -> str:
     if isinstance(x, float) and x.is_integer():
-        return str(int(x)) + ".0"
+        return ("-" if x == 0 and str(x).startswith("-") else "") + str(int(x)) + ".0"  # -0.0 under --fp ieee
     return str(x)

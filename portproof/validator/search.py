@@ -50,20 +50,29 @@ MAX_STEPS = 500_000  # statements per run: small inputs need far fewer; a port t
 RETURN = "return value"  # the name a differing return value is reported under
 
 
-def close(expected, actual, dtype) -> bool:
+def exact_equal(a, b) -> np.ndarray:
+    """`--fp ieee`: elementwise bit-equality of floats (+0 and -0 differ), with every NaN equal to
+    every NaN; arrays of different float types compare by value."""
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    return (a.view(np.uint64) == b.view(np.uint64)) | (np.isnan(a) & np.isnan(b))
+
+
+def close(expected, actual, dtype, fp: str = "real") -> bool:
+    if np.dtype(dtype).kind == "f" and fp == "ieee":
+        return bool(exact_equal(expected, actual))
     if np.dtype(dtype).kind == "f":
         rtol, atol = tolerance(np.dtype(dtype))
         return bool(np.isclose(float(actual), float(expected), rtol=rtol, atol=atol, equal_nan=True))
     return expected == actual
 
 
-def compare_outputs(pair: Pair, orig: dict, port: dict) -> Optional[tuple]:
+def compare_outputs(pair: Pair, orig: dict, port: dict, fp: str = "real") -> Optional[tuple]:
     """(array, flat index, kind, expected, actual) of the first difference, or None."""
     if pair.orig_fn.return_type is not None:
         expected, actual = orig[RETURN], port[RETURN]
         if actual is None:
             return RETURN, None, "value", _item(expected), None
-        if not close(expected, actual, DTYPES[pair.orig_fn.return_type]):
+        if not close(expected, actual, DTYPES[pair.orig_fn.return_type], fp):
             return RETURN, None, "value", _item(expected), _item(actual)
     for p in pair.orig_fn.params:
         if not isinstance(p, ArrayParam):
@@ -73,7 +82,9 @@ def compare_outputs(pair: Pair, orig: dict, port: dict) -> Optional[tuple]:
         od, qd = np.ravel(o.defined), np.ravel(q.defined)
         for k in np.flatnonzero(od & ~qd):
             return p.name, int(k), "uninitialized", ov[k].item(), None
-        if ov.dtype.kind == "f" or qv.dtype.kind == "f":
+        if (ov.dtype.kind == "f" or qv.dtype.kind == "f") and fp == "ieee":
+            bad = ~exact_equal(ov, qv)
+        elif ov.dtype.kind == "f" or qv.dtype.kind == "f":
             rtol, atol = tolerance(ov.dtype)
             bad = ~np.isclose(qv.astype(np.float64), ov.astype(np.float64), rtol=rtol, atol=atol, equal_nan=True)
         else:
@@ -123,7 +134,7 @@ def _item(x):
 
 
 def search(pair: Pair, *, bound: int, deadline: float, seeds: int = 2, limit: Optional[int] = None,
-           rng_seed: int = 0, start_at: int = 0) -> SearchReport:
+           rng_seed: int = 0, start_at: int = 0, fp: str = "real") -> SearchReport:
     """Try size tuples in increasing order (each size up to `bound`), `seeds` random inputs each;
     `start_at=-1` starts from the largest tuple instead (a smoke test of one run)."""
     report = SearchReport()
@@ -147,7 +158,7 @@ def search(pair: Pair, *, bound: int, deadline: float, seeds: int = 2, limit: Op
                 report.finding = Finding("fault", inputs, detail=str(fault),
                                          statement=str(fault.loc) if fault.loc else None)
                 return report
-            diff = compare_outputs(pair, orig, port)
+            diff = compare_outputs(pair, orig, port, fp)
             if diff is not None:
                 array, index, kind, expected, actual = diff
                 report.finding = Finding(kind, inputs, array, index, expected, actual,
