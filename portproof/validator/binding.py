@@ -16,6 +16,11 @@ from portproof.validator.normalize import (
 ENTRY = "__portproof_entry"
 
 
+def is_openmp_port(port: str) -> bool:
+    """A C port (OpenMP pragmas, run with gcc -fopenmp) rather than CUDA: by its suffix."""
+    return str(port).endswith(".c")
+
+
 @dataclass
 class Pair:
     original: Program              # flattened, entry first

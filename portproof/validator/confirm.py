@@ -9,10 +9,11 @@ from typing import Mapping, Optional, Sequence
 import numpy as np
 
 from portproof.ir.nodes import ArrayParam, Function
-from portproof.validator.binding import Pair
+from portproof.validator.binding import Pair, is_openmp_port
+from portproof.validator.execute_c import run_omp_port
 from portproof.validator.execute import ConcreteInputs, RaceReport, RunResult, run_original, run_port, run_port_races
 from portproof.validator.harness import KernelLaunch
-from portproof.validator.inputs import Inputs
+from portproof.validator.inputs import Inputs, Sizes, make_inputs, size_names
 from portproof.validator.launch import concrete_launch, evaluate_int
 from portproof.ir.concrete import DTYPES
 from portproof.validator.search import RETURN, Finding, close, exact_equal, tolerance
@@ -59,6 +60,11 @@ def execute_both(pair: Pair, sources: Sources, inputs: Inputs, timeout_s: float)
                               if not isinstance(p, ArrayParam)}, _shaped(pair, inputs))
     orig = run_original(sources.original, pair.orig_raw, orig_in, include_dirs=sources.include_dirs,
                         defines=sources.define_map, macro_values=macro_values, timeout_s=timeout_s)
+    if is_openmp_port(sources.port):
+        port = run_omp_port(sources.port, pair.port_raw, _port_inputs(pair, inputs, pair.port_raw),
+                            include_dirs=sources.include_dirs, defines=sources.define_map,
+                            macro_values=macro_values, timeout_s=timeout_s)
+        return orig, port, "original compiled with gcc; OpenMP port compiled with gcc -fopenmp, run with 4 threads"
     entry, how = _port_entry(pair, inputs)
     port = run_port(sources.port, entry, _port_inputs(pair, inputs, pair.port_raw),
                     include_dirs=sources.include_dirs, defines=sources.define_map, macro_values=macro_values,
@@ -101,6 +107,11 @@ def confirm(pair: Pair, sources: Sources, finding: Finding, timeout_s: float = 1
                               detail=f"{finding.detail or ''} | executed: the port faults: {port.fault}".strip(" |"),
                               statement=finding.statement, confirmed=confirmed)
     diff = _first_difference(pair, orig, port, fp)
+    if diff is None and finding.is_race and is_openmp_port(sources.port):
+        return _amplified_race(pair, sources, finding, timeout_s, fp) or Counterexample(
+            finding.kind, **base, statement=finding.statement, confirmed=False,
+            detail=f"{finding.detail} | executing both programs from source, also at larger sizes with 4 "
+                   f"threads, gave the same outputs")
     if diff is None and finding.is_race:
         # threads that run one after another rarely lose an update: the race itself is the evidence
         race = race_check(pair, sources, inputs, 3 * timeout_s)
@@ -128,6 +139,40 @@ def confirm(pair: Pair, sources: Sources, finding: Finding, timeout_s: float = 1
                           statement=finding.statement, detail=" ".join(x for x in (finding.detail, note) if x),
                           confirmed=True)
 
+
+def _amplified_race(pair: Pair, sources: Sources, finding: Finding, timeout_s: float,
+                    fp: str) -> Optional[Counterexample]:
+    """A race in an OpenMP port, run from source where it can show: larger sizes (about a million
+    iterations in all), four threads, a few tries. A difference found so is the counterexample."""
+    names = size_names(pair.orig_fn, pair.macros)
+    grow = [n for n in names if n not in pair.macros]  # size macros (bins, tiles) keep their values
+    per_size = max(2, int(round(RACE_WORK ** (1 / max(1, len(grow))))))
+    sizes = Sizes(tuple((name, max(per_size, finding.inputs.sizes.get(name, 0)) if name in grow
+                         else finding.inputs.sizes.get(name, 1)) for name in names))
+    rng = np.random.default_rng(7)
+    for _ in range(RACE_TRIES):
+        inputs = make_inputs(pair.orig_fn, pair.shapes, sizes, rng, max_elements=1 << 22)
+        if inputs is None:
+            return None
+        orig, port, how = execute_both(pair, sources, inputs, timeout_s)
+        if orig.fault or port.fault:
+            continue
+        diff = _first_difference(pair, orig, port, fp)
+        if diff is not None:
+            array, flat, expected, actual, note = diff
+            return Counterexample("race", dict(inputs.sizes), dict(inputs.scalars), _arrays(inputs), None,
+                                  array, _unflatten(pair, array, flat, inputs), expected, actual,
+                                  finding.statement, " ".join(x for x in (finding.detail, note) if x), True,
+                                  f"{how}; the race shows at these sizes")
+    return None
+
+
+def _arrays(inputs: Inputs) -> dict[str, list]:
+    return {k: v.ravel().tolist() for k, v in inputs.arrays.items()}
+
+
+RACE_WORK = 1 << 22  # iterations, in all, of a run that looks for an OpenMP race
+RACE_TRIES = 5
 
 EXACT_NOTE = "compared bit-exactly (--fp ieee: -0.0 and 0.0 differ, every NaN equals every NaN)"
 

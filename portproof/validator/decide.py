@@ -16,11 +16,12 @@ from portproof.specs import load_target
 from portproof.translators.c_frontend import parse_c_unit
 from portproof.translators.cuda_frontend import parse_cuda
 from portproof.translators.preprocess import integer_macros
-from portproof.validator.binding import Pair, bind
+from portproof.validator.binding import Pair, bind, is_openmp_port
 from portproof.validator.bounded import bounded_check
 from portproof.validator.confirm import Sources, confirm
 from portproof.validator.contract import Contract
 from portproof.validator.execute import compile_check_original, compile_check_port
+from portproof.validator.execute_c import compile_check_omp_port
 from portproof.validator.extents import infer_extents
 from portproof.validator.inputs import make_inputs, size_names, size_tuples
 from portproof.validator.launch import clamp_grids, launch_limit_violations, threads_launched
@@ -53,8 +54,10 @@ def validate(original: str, port: str, options: Options = Options()) -> Result:
     checks: list[Check] = []
     defaults: list[str] = []
     with ThreadPoolExecutor(max_workers=2) as pool:
-        compiled_port = pool.submit(compile_check_port, port, include_dirs=options.include_dirs,
-                                    defines=options.defines, use_nvcc=options.nvcc)
+        compiled_port = pool.submit(compile_check_omp_port, port, include_dirs=options.include_dirs,
+                                    defines=options.defines) if is_openmp_port(port) else \
+            pool.submit(compile_check_port, port, include_dirs=options.include_dirs,
+                        defines=options.defines, use_nvcc=options.nvcc)
         compiled_original = pool.submit(compile_check_original, original, include_dirs=options.include_dirs,
                                         defines=options.defines)
         try:
@@ -103,7 +106,8 @@ def load_pair(original: str, port: str, options: Options, defaults: list[str]) -
         raise unit.failures[c.original_entry]
     if not unit.program.functions and unit.failures:
         raise next(iter(unit.failures.values()))
-    cuda = parse_cuda(port, include_dirs=options.include_dirs, defines=options.defines, symbolic_macros=macros)
+    reader = parse_c_unit if is_openmp_port(port) else parse_cuda
+    cuda = reader(port, include_dirs=options.include_dirs, defines=options.defines, symbolic_macros=macros)
     program = unit.program
     if len(program.functions) > 1 and not c.original_entry:
         named = [f for f in program.functions if f.name in {g.name for g in cuda.program.functions}]

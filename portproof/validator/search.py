@@ -9,6 +9,7 @@ import numpy as np
 
 from portproof.diagnostics import Unsupported
 from portproof.ir.concrete import DTYPES, arrays_to_numpy, run_concrete
+from portproof.ir.evaluate import UNDEF
 from portproof.ir.faults import ExecutionFault, Race
 from portproof.ir.mapper import walk
 from portproof.ir.nodes import ArrayParam, Copy, Store
@@ -70,8 +71,8 @@ def compare_outputs(pair: Pair, orig: dict, port: dict, fp: str = "real") -> Opt
     """(array, flat index, kind, expected, actual) of the first difference, or None."""
     if pair.orig_fn.return_type is not None:
         expected, actual = orig[RETURN], port[RETURN]
-        if actual is None:
-            return RETURN, None, "value", _item(expected), None
+        if actual is None or actual is UNDEF:
+            return RETURN, None, "uninitialized", _item(expected), None
         if not close(expected, actual, DTYPES[pair.orig_fn.return_type], fp):
             return RETURN, None, "value", _item(expected), _item(actual)
     for p in pair.orig_fn.params:
