@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any, Iterator, Optional
 
 from portproof.diagnostics import Unsupported
 from portproof.ir.faults import Access, BarrierDivergence, Race, ThreadCoord
-from portproof.ir.nodes import Barrier, Shuffle, SourceLoc
+from portproof.ir.nodes import Shuffle, SourceLoc
 
 if TYPE_CHECKING:
     from portproof.ir.evaluate import ArrayStore, Frame

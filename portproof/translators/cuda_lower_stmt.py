@@ -6,7 +6,7 @@ from typing import Optional
 from tree_sitter import Node as TSNode
 
 from portproof.ir.mapper import walk
-from portproof.ir.nodes import (Assign, Atomic, Barrier, Binary, Const, Declare, Expr, For, If, Load,
+from portproof.ir.nodes import (Assign, Atomic, Binary, Const, Declare, Expr, For, If, Load,
                                 LocalArray, Return, SourceLoc, Stmt, Store, Unary, Var,
                                 While)
 from portproof.ir.types import I32, U32, ScalarType
