@@ -76,7 +76,7 @@ FILES: dict[str, str | bytes] = {
     "syntax.cu": SAXPY_CU.replace("if (i >= n) return;", "if (i >= n return;"),
     "undeclared_call.cu": port_with("    y[i] = a * helper_not_declared(x[i]) + y[i];"),
     "float_to_int.cu": port_with("    int *p = y; p[i] = a * x[i] + y[i];"),
-    "shfl.cu": port_with("    float v = __shfl_down_sync(0xffffffff, x[i], 0); y[i] = a * v + y[i];"),
+    "shfl.cu": port_with("    float v = __ballot_sync(0xffffffff, x[i] > 0) ? x[i] : x[i]; y[i] = a * v + y[i];"),
     "goto.c": GOTO_ORIGINAL,
     "goto_port.cu": SAXPY_CU.replace("if (i >= n) return;", "if (i >= n) goto done;")
                             .replace("y[i];\n}", "y[i];\ndone:\n    return;\n}"),
@@ -122,7 +122,7 @@ CASES = {
                           r"bad\.toml.*(:1\b|line 1)", ()),
     "contract_unknown_key": (["saxpy.c", "saxpy.cu", "--contract", "bad_key.toml"], 3,
                              r"bad_key\.toml.*unknown key.*frobs", ()),
-    "shfl_in_port": (["saxpy.c", "shfl.cu", *L], 2, r"^unknown.*shfl\.cu:5\b.*__shfl_down_sync", ()),
+    "shfl_in_port": (["saxpy.c", "shfl.cu", *L], 2, r"^unknown.*shfl\.cu:5\b.*__ballot_sync", ()),
     "goto_in_original": (["goto.c", "saxpy.cu", *L], 2, r"^unknown.*goto\.c:\d+\b.*(goto|label)", ()),
     "goto_in_port": (["saxpy.c", "goto_port.cu", *L], 2, r"^unknown.*goto_port\.cu:4\b.*goto", ()),
     "bound_zero": (["saxpy.c", "saxpy.cu", *L, "--bound", "0"], 3, r"bound", ()),
@@ -240,7 +240,7 @@ def test_json_unsupported_names_construct_and_location(runs):
     assert out["verdict"] == "unknown"
     [reason] = out["reasons"]
     assert reason["reason"] == "unsupported"
-    assert "__shfl_down_sync" in reason["detail"]
+    assert "__ballot_sync" in reason["detail"]
     assert re.fullmatch(r"shfl\.cu:5(:\d+)?", reason["location"])
 
 

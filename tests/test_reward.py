@@ -22,7 +22,7 @@ __global__ void saxpy(int n, float a, const float *x, float *y)
 {
     int i = blockIdx.x * blockDim.x + threadIdx.x;
     if (i >= n) return;
-    y[i] = a * __shfl_down_sync(0xffffffff, x[i], 0) + y[i];
+    y[i] = a * (__ballot_sync(0xffffffff, x[i] > 0) ? x[i] : x[i]) + y[i];
 }
 """
 BROKEN = CORRECT.replace("threadIdx.x;", "threadIdx.x")
