@@ -1,6 +1,8 @@
 """One diagnostics module: an error class per kind of bad input, each with a location and an exit status."""
 from __future__ import annotations
 
+import argparse
+import sys
 from typing import Optional
 
 from portproof.ir.nodes import SourceLoc
@@ -62,3 +64,11 @@ class Unsupported(PortproofError):
     def __init__(self, construct: str, loc: Optional[SourceLoc] = None, snippet: str = ""):
         super().__init__(construct, loc, snippet)
         self.construct = construct
+
+
+class UsageParser(argparse.ArgumentParser):
+    """An argument parser whose usage errors exit with status 3, like every other bad input."""
+
+    def error(self, message: str):
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message}\n")

@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import IO, Optional, Sequence
 
-from portproof.diagnostics import EXIT_BAD_INPUT, InputFileError, PortproofError, UsageError
+from portproof.diagnostics import EXIT_BAD_INPUT, InputFileError, PortproofError, UsageError, UsageParser
 from portproof.ir.nodes import Function
 from portproof.ir.parse import parse_expr
 from portproof.specs import load_target, targets
@@ -175,14 +175,8 @@ def _progress_line(r: Attempt, attempts: int) -> str:
             f"generated in {r.generate_s:.1f} s, validated in {r.validate_s:.1f} s\n")
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str):  # usage errors exit with 3, like every bad input
-        self.print_usage(sys.stderr)
-        self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message}\n")
-
-
 def parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="translate", description=DESCRIPTION, epilog=EPILOG,
+    p = UsageParser(prog="translate", description=DESCRIPTION, epilog=EPILOG,
                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("original", help="the original C file")
     p.add_argument("--to", required=True, choices=languages(), help="the target language")

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Optional, Sequence
 
-from portproof.diagnostics import EXIT_BAD_INPUT, PortproofError
+from portproof.diagnostics import EXIT_BAD_INPUT, PortproofError, UsageParser
 from portproof.validator.batch import run_batch
 
 DESCRIPTION = """\
@@ -30,14 +30,8 @@ examples:
 """
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str):  # usage errors exit with 3, like every bad input
-        self.print_usage(sys.stderr)
-        self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message}\n")
-
-
 def parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="validate --batch", description=DESCRIPTION, epilog=EPILOG,
+    p = UsageParser(prog="validate --batch", description=DESCRIPTION, epilog=EPILOG,
                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--batch", required=True, type=Path, metavar="FILE", help="the candidates, one JSON object a line")
     p.add_argument("-o", "--output", required=True, type=Path, metavar="OUT", help="the JSONL file of records")

@@ -6,7 +6,7 @@ import json
 import sys
 from typing import Optional, Sequence
 
-from portproof.diagnostics import EXIT_BAD_INPUT, PortproofError, UsageError
+from portproof.diagnostics import EXIT_BAD_INPUT, PortproofError, UsageError, UsageParser
 from portproof.specs import targets
 from portproof.validator.contract import DEFAULT_BOUND, DEFAULT_TIMEOUT_S, Contract, load_contract, merge
 from portproof.validator.decide import Options, validate
@@ -41,14 +41,8 @@ expressions over the original's parameter names, or a contract file (--contract)
 """
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str):  # usage errors exit with 3, like every bad input
-        self.print_usage(sys.stderr)
-        self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message}\n")
-
-
 def parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="validate", description=DESCRIPTION, epilog=EPILOG,
+    p = UsageParser(prog="validate", description=DESCRIPTION, epilog=EPILOG,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("original", help="the original C file")
     p.add_argument("port", help="the port (.cu)")

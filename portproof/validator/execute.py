@@ -297,16 +297,22 @@ def _port_flags(source_path: PathLike, include_dirs: Sequence[PathLike]) -> list
     return [*CXX_FLAGS, f"-I{emu}", "-include", EMU_HEADER_NAME, *_include_flags(source_path, include_dirs)]
 
 
-def run_port(source_path: PathLike, port: PortEntry, inputs: ConcreteInputs, *,
-             include_dirs: Sequence[PathLike] = (), defines: Mapping[str, Optional[str]] = {},
-             macro_values: Mapping[str, int] = {}, timeout_s: float = 10, memory_mb: int = 1024) -> RunResult:
-    """Run the CUDA port's host entry, or its kernel with the given launch, in the CPU emulation."""
+def _port_harness(source_path: PathLike, port: PortEntry, defines: Mapping[str, Optional[str]],
+                  macro_values: Mapping[str, int]) -> str:
+    """The emulation of the port's own text with the generated main that calls its entry."""
     if isinstance(port, Function) and port.kind == "kernel":
         raise MissingLaunchConfig(f"kernel {port.name} needs a launch configuration (grid, block) to be run",
                                   port.loc)
     name = str(source_path)
     text = replace_macros(_read_source(source_path), macro_values, filename=name)
-    harness = cuda_harness(emulation_source(text, filename=name), port, filename=name, defines=defines)
+    return cuda_harness(emulation_source(text, filename=name), port, filename=name, defines=defines)
+
+
+def run_port(source_path: PathLike, port: PortEntry, inputs: ConcreteInputs, *,
+             include_dirs: Sequence[PathLike] = (), defines: Mapping[str, Optional[str]] = {},
+             macro_values: Mapping[str, int] = {}, timeout_s: float = 10, memory_mb: int = 1024) -> RunResult:
+    """Run the CUDA port's host entry, or its kernel with the given launch, in the CPU emulation."""
+    harness = _port_harness(source_path, port, defines, macro_values)
     binary = _CACHE.binary("g++", harness, _port_flags(source_path, include_dirs))
     function = port.kernel if isinstance(port, KernelLaunch) else port
     return _run(binary, function, inputs, launch_config(port), timeout_s, memory_mb)
@@ -363,18 +369,13 @@ def run_port_races(source_path: PathLike, port: PortEntry, inputs: ConcreteInput
     """Run the port in the emulation built with ThreadSanitizer (each CUDA thread a fiber, unordered
     with the other threads of its block between barriers and with the other blocks of its launch,
     atomics real atomics) and report the first data race it sees on these inputs."""
-    if isinstance(port, Function) and port.kind == "kernel":
-        raise MissingLaunchConfig(f"kernel {port.name} needs a launch configuration (grid, block) to be run",
-                                  port.loc)
-    name = str(source_path)
-    text = replace_macros(_read_source(source_path), macro_values, filename=name)
-    harness = cuda_harness(emulation_source(text, filename=name), port, filename=name, defines=defines)
+    harness = _port_harness(source_path, port, defines, macro_values)
     flags = [*CXX_FLAGS, *TSAN_FLAGS, f"-I{EMU_DIR}", "-include", EMU_HEADER_NAME,
              *_include_flags(source_path, include_dirs)]
     binary = _CACHE.binary("g++", harness, flags)
     function = port.kernel if isinstance(port, KernelLaunch) else port
     result = _run(binary, function, inputs, launch_config(port), timeout_s, TSAN_MEMORY_MB)
-    found = parse_tsan_report(result.stderr, name)
+    found = parse_tsan_report(result.stderr, str(source_path))
     if found is not None:
         return RaceReport(found[0], found[1], report=result.stderr)
     if result.fault is not None:
