@@ -149,6 +149,16 @@ class RealDomain:
     def symbol(self, name: str, type: ScalarType) -> Any:
         return z3.Real(name) if type.is_float else z3.Int(name)
 
+    def constraints(self, symbols: dict, arrays: dict, types: dict) -> list:
+        """Integer inputs hold values of their C type (they are written to the programs as such)."""
+        out = []
+        for name, terms in [*((k, [v]) for k, v in symbols.items()), *arrays.items()]:
+            t = types[name]
+            if t.is_integer:
+                lo, hi = int_range(t)
+                out += [z3.And(lo <= v, v <= hi) for v in terms]
+        return out
+
     def differs(self, a: Any, b: Any, type: ScalarType) -> Any:
         """A z3 condition under which outputs `a` and `b` differ; None when they are equal."""
         a, b = self._num(a), self._num(b)
@@ -310,16 +320,6 @@ class IeeeDomain(RealDomain):
         bits = model.eval(z3.fpToIEEEBV(t), model_completion=True).as_long()
         return np.array(bits, dtype=_UINT[type.bits]).view(DTYPES[type]).item()
 
-    def constraints(self, symbols: dict, arrays: dict, types: dict) -> list:
-        """Integer inputs hold values of their C type (they are written to the programs as such)."""
-        out = []
-        for name, terms in [*((k, [v]) for k, v in symbols.items()), *arrays.items()]:
-            t = types[name]
-            if t.is_integer:
-                lo, hi = int_range(t)
-                out += [z3.And(lo <= v, v <= hi) for v in terms]
-        return out
-
     def finite(self, symbols: dict, arrays: dict) -> list:
         terms = list(symbols.values()) + [v for vs in arrays.values() for v in vs]
         return [z3.Not(z3.Or(z3.fpIsNaN(v), z3.fpIsInf(v))) for v in terms if isinstance(v, z3.FPRef)]
@@ -470,8 +470,7 @@ def _check_sizes(pair: Pair, sizes: Sizes, timeout_ms: int,
         return None
     solver = z3.Solver()
     solver.set("timeout", timeout_ms)
-    if isinstance(domain, IeeeDomain):
-        solver.add(*domain.constraints(symbols, arrays, types))
+    solver.add(*domain.constraints(symbols, arrays, types))
     solver.add(z3.Or(*differences))
     result = solver.check()
     if result == z3.unsat:

@@ -67,6 +67,9 @@ def validate(original: str, port: str, options: Options = Options()) -> Result:
             verdict = Unknown(Reason.UNSUPPORTED, e.message, str(e.loc) if e.loc else None)
         except PortproofError as e:
             verdict = _error(e)
+        except Exception as e:  # a bug of portproof: say so, as a reasoned unknown, never a traceback
+            verdict = Unknown(Reason.SOLVER, f"internal error in portproof ({type(e).__name__}: {e}); "
+                              f"please report it with the two files", None)
         for which, future in (("original", compiled_original), ("port", compiled_port)):
             verdict = _with_compile_check(which, verdict, future, checks)
     result = Result(verdict, checks, defaults, time.monotonic() - start)
