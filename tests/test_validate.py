@@ -267,3 +267,10 @@ def test_reduction_without_atomic_is_never_proved(tmp_path):
     result, _ = run([*_write(tmp_path, DOT_ORIGINAL, DOT_ATOMIC % "sum[0] += x[i] * y[i]")])
     assert result.verdict.verdict != "equivalent", result.verdict
     assert "race" in str(result.verdict)
+
+
+def test_integer_inputs_from_z3_stay_in_their_c_type():
+    """argmax over int data: z3's unbounded integers once gave a model that overflowed int32."""
+    pair = CORPUS.parent / "corpus-next" / "argmax"
+    result, _ = run([str(pair / "original.c"), str(pair / "ported.cu"), "--contract", str(pair / "contract.toml")])
+    assert result.verdict.verdict == "equivalent", result.verdict
