@@ -6,6 +6,7 @@ import math
 import pytest
 
 from portproof.diagnostics import InputFileError, ParseError
+from portproof.ir.mapper import walk
 from portproof.ir.nodes import (ArrayArg, ArrayParam, Assign, Atomic, Barrier, Binary, Call, Cast, Const,
                                 Copy, Declare, Fill, For, If, Launch, Load, LocalArray, Return, ScalarParam,
                                 Select, Store, Unary, Var, While)
@@ -378,7 +379,7 @@ def test_cpp_main_fails_alone(tmp_path):
 @pytest.mark.parametrize("body, construct", [
     ("x[0] = __fmul_rn(x[1], 2.0f);", "CUDA intrinsic __fmul_rn"),
     ("int &r = n; r = 1;", "C++ reference"),
-    ("x[0] = helper(x[1]);", "__device__ function that is not a single `return expr;`"),
+    ("x[0] = helper(x[1]);", "__device__ function that is not statements ending in its only `return expr;`"),
     ("x[0] = undefined_thing;", "unknown identifier `undefined_thing`"),
     ("x[0] = __ballot_sync(0xffffffff, x[1] > 0);", "CUDA intrinsic __ballot_sync"),
     ("x[0] = x[1] > 0 ? __shfl_down_sync(0xffffffff, x[1], 1) : 0;", "__shfl_down_sync under"),
@@ -388,7 +389,7 @@ def test_cpp_main_fails_alone(tmp_path):
 def test_unsupported_constructs_have_locations(tmp_path, body, construct):
     unit = lower(tmp_path, f"""
 __constant__ float g_table[4];
-__device__ float helper(float v) {{ float w = v; return w; }}
+__device__ float helper(float v) {{ if (v > 0) return v; return -v; }}
 __global__ void k(float *x, int n) {{
     {body}
 }}
@@ -549,3 +550,123 @@ __global__ void k(const float *x, float *out) {
                              Assign("v", B("+", V("v"), V("shfl_1"))))
     assert body[3:7] == (Declare("shfl_2", F32, None), Shuffle("xor", "shfl_2", V("v"), C(1), C(16), mask),
                          Declare("w", F32, B("*", V("shfl_2"), C(2.0, F32))), Barrier("warp"))
+
+
+# ---- __device__ functions of statements, inlined before the statement that calls them ----------
+
+def test_device_index_helper_with_locals_is_inlined_before_its_statement(tmp_path):
+    unit = lower(tmp_path, r"""
+__host__ __device__ int idx2(int r, int c, int ld) { int base = r * ld; int off = base + c; return off; }
+__global__ void k(float *a, int ld) {
+    int i = threadIdx.x;
+    a[idx2(i, 1, ld)] = 0.0f;
+}
+""")
+    assert unit.failures == {}
+    assert unit.program.function("k").body[1:] == (
+        Declare("idx2_r_1", I32, V("i")), Declare("idx2_c_2", I32, C(1)), Declare("idx2_ld_3", I32, V("ld")),
+        Declare("idx2_base_4", I32, B("*", V("idx2_r_1"), V("idx2_ld_3"))),
+        Declare("idx2_off_5", I32, B("+", V("idx2_base_4"), V("idx2_c_2"))),
+        Declare("idx2_result_6", I32, V("idx2_off_5")),
+        Store("a", (V("idx2_result_6"),), C(0.0, F32)),
+    )
+
+
+WARP_SUM = r"""
+__device__ __forceinline__ float warp_sum(float v) {
+    for (int offset = warpSize / 2; offset > 0; offset >>= 1)
+        v += __shfl_down_sync(0xffffffffu, v, offset);
+    return v;
+}
+"""
+
+
+def test_device_helper_with_a_loop_is_inlined_at_each_call_with_fresh_names(tmp_path):
+    unit = lower(tmp_path, WARP_SUM + r"""
+__global__ void k(float *x) {
+    float v = x[threadIdx.x];
+    v = warp_sum(v);
+    x[threadIdx.x] = warp_sum(v) * 2.0f;
+}
+""")
+    assert unit.failures == {}
+    body = unit.program.function("k").body
+    assert body[1] == Declare("warp_sum_v_1", F32, V("v"))
+    assert body[2] == Declare("warp_sum_offset_2", I32, B("/", V("warpSize"), C(2)))
+    loop = body[3]
+    assert isinstance(loop, While) and loop.cond == B(">", V("warp_sum_offset_2"), C(0))
+    shuffle = loop.body[1]
+    assert (shuffle.kind, shuffle.result, shuffle.value, shuffle.lane_arg) == \
+        ("down", "warp_sum_shfl_1_3", V("warp_sum_v_1"), V("warp_sum_offset_2"))
+    assert loop.body[2] == Assign("warp_sum_v_1", B("+", V("warp_sum_v_1"), V("warp_sum_shfl_1_3")))
+    assert body[4:6] == (Declare("warp_sum_result_4", F32, V("warp_sum_v_1")), Assign("v", V("warp_sum_result_4")))
+    second = body[6:]
+    assert second[0] == Declare("warp_sum_v_5", F32, V("v"))
+    assert second[-1] == Store("x", (V("threadIdx.x"),), B("*", V("warp_sum_result_8"), C(2.0, F32)))
+    names = [s.name for s in second if isinstance(s, Declare)]
+    assert names == ["warp_sum_v_5", "warp_sum_offset_6", "warp_sum_result_8"]
+
+
+def test_device_helper_called_in_a_for_loop_body_and_an_if_condition(tmp_path):
+    unit = lower(tmp_path, r"""
+__device__ float sq(float t) { float r = t * t; return r; }
+__global__ void k(int n, const float *x, float *y) {
+    for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < n; i += blockDim.x * gridDim.x)
+        y[i] = sq(x[i]) + 1.0f;
+    if (sq(x[0]) > 1.0f) y[0] = 0.0f;
+}
+""")
+    assert unit.failures == {}
+    loop, *rest = unit.program.function("k").body
+    assert isinstance(loop, For) and loop.var == "i"
+    assert loop.body == (
+        Declare("sq_t_1", F32, Load("x", (V("i"),))),
+        Declare("sq_r_2", F32, B("*", V("sq_t_1"), V("sq_t_1"))),
+        Declare("sq_result_3", F32, V("sq_r_2")),
+        Store("y", (V("i"),), B("+", V("sq_result_3"), C(1.0, F32))),
+    )
+    assert rest[-1] == If(B(">", V("sq_result_6"), C(1.0, F32)), (Store("y", (C(0),), C(0.0, F32)),))
+    assert rest[0] == Declare("sq_t_4", F32, Load("x", (C(0),)))
+
+
+def test_device_helper_arguments_are_evaluated_once_left_to_right(tmp_path):
+    unit = lower(tmp_path, r"""
+__device__ float mix(float a, float b) { float s = a * a; return s + a * b; }
+__global__ void k(float *x, int n) {
+    x[0] = mix(x[n - 1] + 1.0f, mix(x[1], 2.0f));
+}
+""")
+    assert unit.failures == {}
+    body = unit.program.function("k").body
+    first_arg = B("+", Load("x", (B("-", V("n"), C(1)),)), C(1.0, F32))
+    assert body[0] == Declare("mix_a_1", F32, first_arg)
+    assert sum(1 for e in walk(body) if e == first_arg) == 1
+    # the inner call is hoisted (with its own fresh names) before the outer call's second parameter is bound
+    assert body[1] == Declare("mix_a_2", F32, Load("x", (C(1),)))
+    assert body[2] == Declare("mix_b_3", F32, C(2.0, F32))
+    assert body[5] == Declare("mix_b_6", F32, V("mix_result_5"))
+    assert body[-1] == Store("x", (C(0),), V("mix_result_8"))
+
+
+@pytest.mark.parametrize("statement, construct", [
+    ("x[0] = n > 0 ? sq(x[1]) : 0.0f;", "sq (not a single `return expr;`) under `?:`, `&&` or `||`"),
+    ("x[0] = n > 0 && sq(x[1]) > 1.0f;", "under `?:`, `&&` or `||`"),
+    ("while (sq(x[0]) < 4.0f) x[0] += 1.0f;", "where its statement cannot be split"),
+    ("for (int i = 0; i < sq(x[0]); i++) x[i] = 0.0f;", "where its statement cannot be split"),
+    ("x[0] = bump(x[1]);", "__device__ function returning `void`"),
+    ("float t = 0.0f; x[0] = deref(&t);", "pointer to a scalar `&t`"),
+    ("x[0] = twice(x[1]);", "not statements ending in its only `return expr;`"),
+])
+def test_device_helpers_refused_where_not_inlinable(tmp_path, statement, construct):
+    unit = lower(tmp_path, f"""
+__device__ float sq(float t) {{ float r = t * t; return r; }}
+__device__ void bump(float t) {{ t += 1.0f; }}
+__device__ float deref(float *p) {{ float v = *p; return v; }}
+__device__ float twice(float t) {{ if (t > 0) return t; return 2 * t; }}
+__global__ void k(float *x, int n) {{
+    {statement}
+}}
+""")
+    failure = unit.failures["k"]
+    assert construct in failure.construct
+    assert failure.loc.line == 7 and failure.loc.file == str(tmp_path / "port.cu")

@@ -2,18 +2,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields, replace
-from typing import Optional, Union
+from typing import Any, Optional, Union
 
 from tree_sitter import Node as TSNode
 
 from portproof.diagnostics import Unsupported
 from portproof.ir.builtins import BUILTINS, GENERIC, signature
-from portproof.ir.nodes import (ArrayParam, Binary, Call, Cast, Const, Declare, Expr, Load, Param,
-                                ScalarParam, Select, Shuffle, Stmt, Unary, Var)
+from portproof.ir.mapper import transform, walk
+from portproof.ir.nodes import (ArrayParam, Binary, Call, Cast, Const, Declare, Expr, For, Load, LocalArray,
+                                Node, Param, Return, ScalarParam, Select, Shuffle, Stmt, Unary, Var)
 from portproof.ir.types import BOOL, F32, I32, U32, U64, ScalarType, arithmetic_result, promote
 from portproof.translators.c_constants import BUILTIN_CONSTANTS, negated_infinity
 from portproof.translators.cuda_context import (BUILTIN_STRUCTS, Array, Boxed, Dim3, Scalar, Scopes,
-                                                SourceMap, literal, scalar_type, text)
+                                                SourceMap, Symbol, literal, scalar_type, text)
 
 Dim = tuple[Expr, Expr, Expr]
 BINARY_OPS = frozenset("+ - * / % << >> & | ^ == != < <= > >= && ||".split())
@@ -21,6 +22,16 @@ _COMPARISONS = frozenset("== != < <= > >= && ||".split())
 SHUFFLES = {"__shfl_down_sync": "down", "__shfl_up_sync": "up", "__shfl_xor_sync": "xor", "__shfl_sync": "idx"}
 ATOMICS = {"atomicAdd": "add", "atomicSub": "sub", "atomicMax": "max", "atomicMin": "min",
            "atomicExch": "exch", "atomicAnd": "and", "atomicOr": "or", "atomicXor": "xor"}
+
+
+@dataclass(frozen=True)
+class InlineBody:
+    """A __device__ function of statements ending in its only `return value;`, over its own names."""
+    params: tuple[Param, ...]
+    ret: ScalarType
+    stmts: tuple[Stmt, ...]
+    value: Expr
+    locals: tuple[tuple[str, Symbol], ...]  # every name the body declares, with what it is
 
 
 @dataclass
@@ -33,7 +44,8 @@ class Unit:
     other_globals: dict[str, str] = field(default_factory=dict)
     kernels: dict[str, Optional[tuple[Param, ...]]] = field(default_factory=dict)
     free_identifiers: bool = False  # parse_launch: every identifier is a Var
-    inlined: dict[str, Union[tuple[tuple[Param, ...], Expr], Unsupported]] = field(default_factory=dict)
+    inlined: dict[str, Union[tuple[tuple[Param, ...], Expr], InlineBody, Unsupported]] = \
+        field(default_factory=dict)
 
 
 def callee_name(call: TSNode) -> Optional[str]:
@@ -127,6 +139,39 @@ def _substitute(e: Expr, scalars: dict[str, Expr], arrays: dict[str, str]) -> Ex
     return replace(e, **changes)
 
 
+_NAME_FIELDS = ("name", "array", "var", "result", "dst", "src")
+
+
+def _rename(node: Union[Node, tuple[Node, ...]], names: dict[str, str]) -> Any:
+    """Rename every variable and array that `names` maps, wherever it is read, written or declared."""
+    def rewrite(n: Node) -> Optional[Node]:
+        changes = {f: names[v] for f in _NAME_FIELDS
+                   if isinstance(v := getattr(n, f, None), str) and v in names}
+        return replace(n, **changes) if changes else None
+    return transform(node, rewrite)
+
+
+def _declared(stmts: tuple[Stmt, ...]) -> tuple[tuple[str, Symbol], ...]:
+    out: dict[str, Symbol] = {}
+    for s in walk(stmts):
+        if isinstance(s, Declare):
+            out[s.name] = Scalar(s.type)
+        elif isinstance(s, For):
+            out[s.var] = Scalar(s.type)
+        elif isinstance(s, LocalArray):
+            out[s.name] = Array(s.type, len(s.extents))
+    return tuple(out.items())
+
+
+def _descendants(node: TSNode) -> list[TSNode]:
+    out, stack = [], [node]
+    while stack:
+        node = stack.pop()
+        out.append(node)
+        stack.extend(node.children)
+    return out
+
+
 def param_scopes(params: tuple[Param, ...]) -> Scopes:
     """The symbols of a function's parameters: a pointer is a 1-d array."""
     return Scopes({p.name: Array(p.type, max(len(p.extents), 1)) if isinstance(p, ArrayParam)
@@ -144,6 +189,7 @@ class ExprLowerer:
         # where a shuffle cannot be hoisted out of the expression
         self.hoisted: Optional[list[Stmt]] = None
         self.temporaries = 0
+        self.conditional = 0  # > 0 while lowering what C evaluates only sometimes (`?:` arms, `&&`/`||` right)
 
     def unsupported(self, construct: str, node: TSNode) -> Unsupported:
         return self.unit.source.unsupported(construct, node)
@@ -167,8 +213,8 @@ class ExprLowerer:
             op = text(node.child_by_field_name("operator"))
             if op not in BINARY_OPS:
                 raise self.unsupported(f"operator {op}", node)
-            return Binary(op, self.expr(node.child_by_field_name("left")),
-                          self.expr(node.child_by_field_name("right")))
+            left = self.expr(node.child_by_field_name("left"))
+            return Binary(op, left, self.conditionally(node.child_by_field_name("right"), op in ("&&", "||")))
         if kind == "unary_expression":
             op = text(node.child_by_field_name("operator"))
             operand = self.expr(node.child_by_field_name("argument"))
@@ -180,8 +226,8 @@ class ExprLowerer:
                 return Unary(op, operand)
         if kind == "conditional_expression":
             return Select(self.expr(node.child_by_field_name("condition")),
-                          self.expr(node.child_by_field_name("consequence")),
-                          self.expr(node.child_by_field_name("alternative")))
+                          self.conditionally(node.child_by_field_name("consequence")),
+                          self.conditionally(node.child_by_field_name("alternative")))
         if kind == "cast_expression":
             return Cast(self.type_descriptor(node.child_by_field_name("type")),
                         self.expr(node.child_by_field_name("value")))
@@ -197,6 +243,13 @@ class ExprLowerer:
         if kind == "lambda_expression":
             raise self.unsupported("C++ lambda", node)
         raise self.unsupported(f"expression `{text(node)}` ({kind})", node)
+
+    def conditionally(self, node: TSNode, conditional: bool = True) -> Expr:
+        self.conditional += conditional
+        try:
+            return self.expr(node)
+        finally:
+            self.conditional -= conditional
 
     def identifier(self, node: TSNode) -> Expr:
         name = text(node)
@@ -347,14 +400,18 @@ class ExprLowerer:
         ctype = self.type_of(value)
         if ctype is None:
             raise self.unsupported(f"{name} of a value whose type cannot be told", node)
-        while True:
-            self.temporaries += 1
-            temp = f"shfl_{self.temporaries}"
-            if self.scopes.declare(temp, Scalar(ctype)):
-                break
+        temp = self.fresh("shfl", Scalar(ctype))
         loc = self.unit.source.loc(node)
         self.hoisted += [Declare(temp, ctype, None, loc), Shuffle(SHUFFLES[name], temp, value, lane, width, mask, loc)]
         return Var(temp)
+
+    def fresh(self, base: str, symbol: Symbol) -> str:
+        """A new name `base_N` declared in the innermost scope, for a temporary placed in `hoisted`."""
+        while True:
+            self.temporaries += 1
+            temp = f"{base.replace('.', '_')}_{self.temporaries}"
+            if self.scopes.declare(temp, symbol):
+                return temp
 
     def math_call(self, name: str, args: tuple[Expr, ...], node: TSNode) -> Call:
         """A math builtin; C++ overloads on float arguments (`sqrt(x)`, x float) are the `f` versions."""
@@ -369,23 +426,58 @@ class ExprLowerer:
         return Call(name, args)
 
     def inline(self, name: str, node: TSNode, args: list[TSNode]) -> Expr:
-        params, body = self._device_function(name, node)
+        found = self._device_function(name, node)
+        params = found.params if isinstance(found, InlineBody) else found[0]
+        args = [a for a in args if a.type != "comment"]
         if len(params) != len(args):
             raise self.unsupported(f"call to {name} with {len(args)} arguments", node)
+        if isinstance(found, InlineBody):
+            return self.inline_body(name, found, node, args)
         scalars: dict[str, Expr] = {}
         arrays: dict[str, str] = {}
         for param, arg in zip(params, args):
             if isinstance(param, ArrayParam):
-                if arg.type != "identifier" or not isinstance(self.scopes.lookup(text(arg)), Array):
-                    raise self.unsupported(f"argument `{text(arg)}` for array parameter {param.name}", arg)
-                arrays[param.name] = text(arg)
+                arrays[param.name] = self.array_argument(name, param, arg)
             else:
                 value = self.expr(arg)
                 scalars[param.name] = value if self.type_of(value) == param.type else Cast(param.type, value)
-        return _substitute(body, scalars, arrays)
+        return _substitute(found[1], scalars, arrays)
 
-    def _device_function(self, name: str, call: TSNode) -> tuple[tuple[Param, ...], Expr]:
-        """A single-`return` __device__ function as (params, body over the params), lowered once."""
+    def array_argument(self, name: str, param: ArrayParam, arg: TSNode) -> str:
+        arg = strip_parens(arg)
+        if arg.type == "pointer_expression" and text(arg.child_by_field_name("operator")) == "&":
+            raise self.unsupported(f"pointer to a scalar `{text(arg)}` passed to {name}", arg)
+        if arg.type != "identifier" or not isinstance(self.scopes.lookup(text(arg)), Array):
+            raise self.unsupported(f"argument `{text(arg)}` for array parameter {param.name}", arg)
+        return text(arg)
+
+    def inline_body(self, name: str, found: InlineBody, node: TSNode, args: list[TSNode]) -> Var:
+        """The helper's statements go to `hoisted`: parameters bound to fresh locals (arguments evaluated
+        once, left to right), every local renamed fresh, the returned value in a fresh temporary."""
+        if self.hoisted is None:
+            raise self.unsupported(f"call to __device__ function {name} (not a single `return expr;`) "
+                                   "where its statement cannot be split", node)
+        if self.conditional:
+            raise self.unsupported(f"call to __device__ function {name} (not a single `return expr;`) "
+                                   "under `?:`, `&&` or `||`", node)
+        loc = self.unit.source.loc(node)
+        names: dict[str, str] = {}
+        for param, arg in zip(found.params, args):
+            if isinstance(param, ArrayParam):
+                names[param.name] = self.array_argument(name, param, arg)
+                continue
+            value = self.expr(arg)
+            names[param.name] = self.fresh(f"{name}_{param.name}", Scalar(param.type))
+            self.hoisted.append(Declare(names[param.name], param.type, value, loc))
+        for local, symbol in found.locals:
+            names[local] = self.fresh(f"{name}_{local}", symbol)
+        result = self.fresh(f"{name}_result", Scalar(found.ret))
+        self.hoisted += _rename(found.stmts, names)
+        self.hoisted.append(Declare(result, found.ret, _rename(found.value, names), loc))
+        return Var(result)
+
+    def _device_function(self, name: str, call: TSNode) -> Union[tuple[tuple[Param, ...], Expr], InlineBody]:
+        """A __device__ function, lowered once: (params, value) for a single `return value;`, else its body."""
         cache = self.unit.inlined
         if name not in cache:
             cache[name] = self.unsupported(f"recursive __device__ function {name}", call)
@@ -401,18 +493,34 @@ class ExprLowerer:
             raise err
         return found
 
-    def _lower_device_function(self, fn: TSNode) -> tuple[tuple[Param, ...], Expr]:
+    def _lower_device_function(self, fn: TSNode) -> Union[tuple[tuple[Param, ...], Expr], InlineBody]:
+        from portproof.translators.cuda_lower_stmt import StmtLowerer  # it builds on this module
         declarator = fn.child_by_field_name("declarator")
+        if declarator.type != "function_declarator":
+            raise self.unsupported("__device__ function returning a pointer or reference", fn)
         params = lower_params(self.unit.source, declarator)
-        ret = scalar_type(fn.child_by_field_name("type"))
+        type_node = fn.child_by_field_name("type")
+        ret = scalar_type(type_node)
+        if ret is None:
+            raise self.unsupported(f"__device__ function returning `{text(type_node)}`", fn)
         body = fn.child_by_field_name("body")
         stmts = [c for c in body.named_children if c.type != "comment"]
-        if ret is None or len(stmts) != 1 or stmts[0].type != "return_statement" \
-                or stmts[0].named_child_count != 1:
-            raise self.unsupported("__device__ function that is not a single `return expr;`", fn)
-        lowerer = ExprLowerer(self.unit, param_scopes(params), "device")
-        value = lowerer.expr(stmts[0].named_children[0])
-        return params, value if lowerer.type_of(value) == ret else Cast(ret, value)
+        returns = [n for n in _descendants(body) if n.type == "return_statement"]
+        if not stmts or stmts[-1].type != "return_statement" or len(returns) != 1 \
+                or stmts[-1].named_child_count != 1:
+            raise self.unsupported("__device__ function that is not statements ending in its only "
+                                   "`return expr;`", fn)
+        lowerer = StmtLowerer(self.unit, param_scopes(params), "device", body)
+        lowered = lowerer.function_body()
+        last = lowered[-1]
+        assert isinstance(last, Return) and last.value is not None
+        if len(lowered) == 1:
+            value = last.value
+            return params, value if lowerer.type_of(value) == ret else Cast(ret, value)
+        shared = next((s for s in walk(lowered) if isinstance(s, LocalArray) and s.space == "shared"), None)
+        if shared is not None:
+            raise self.unsupported(f"__shared__ array `{shared.name}` in a __device__ function", fn)
+        return InlineBody(params, ret, lowered[:-1], last.value, _declared(lowered))
 
     # ---- types --------------------------------------------------------------------------------
 

@@ -403,8 +403,21 @@ class StmtLowerer(HostCalls, ExprLowerer):
             effects, success_is_then = check
             taken = then if success_is_then else orelse
             return effects + (self.stmt(taken) if taken is not None else [])
-        return [If(self.expr(cond), self.nested(then), self.nested(orelse) if orelse is not None else (),
-                   self.loc(node))]
+        before, cond_e = self.hoisting(cond)
+        return before + [If(cond_e, self.nested(then), self.nested(orelse) if orelse is not None else (),
+                            self.loc(node))]
+
+    def hoisting(self, node: TSNode) -> tuple[list[Stmt], Expr]:
+        """An expression C evaluates once before what follows (an `if` condition), with what it hoists."""
+        if self.hoisted is not None or self.kind == "host":
+            return [], self.expr(node)
+        _check_shuffle_positions(self, node)
+        self.hoisted = []
+        try:
+            value = self.expr(node)
+        finally:
+            hoisted, self.hoisted = self.hoisted, None
+        return hoisted, value
 
     def for_statement(self, node: TSNode) -> list[Stmt]:
         init, cond, update = (node.child_by_field_name(f) for f in ("initializer", "condition", "update"))
