@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import replace
-from typing import Iterable, Optional
+from typing import Iterable
 
 from portproof.diagnostics import Unsupported
 from portproof.ir.mapper import IdentityMapper, substitute, walk
@@ -13,7 +13,6 @@ from portproof.ir.nodes import (
 )
 
 DIMS = ("x", "y", "z")
-CUDA_BUILTINS = tuple(f"{b}.{d}" for b in ("threadIdx", "blockIdx", "blockDim", "gridDim") for d in DIMS)
 
 
 def declared_names(node) -> set[str]:
@@ -42,9 +41,6 @@ class _Rename(IdentityMapper):
 
     def __init__(self, mapping: dict[str, str]):
         self.m = mapping
-
-    def _n(self, name: Optional[str]) -> Optional[str]:
-        return self.m.get(name, name) if name is not None else None
 
     def map_var(self, n: Var) -> Var:
         return Var(self.m[n.name]) if n.name in self.m else n

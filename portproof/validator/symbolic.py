@@ -150,7 +150,3 @@ def canonical(e: sp.Expr) -> sp.Expr:
         parts = [go(a) for a in x.args]
         return x.func(*[p for p, _ in parts]), max((h for _, h in parts), default=0)
     return sp.expand(go(e)[0])
-
-
-def contains(e: sp.Basic, symbols) -> bool:
-    return bool(e.free_symbols & set(symbols))

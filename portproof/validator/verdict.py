@@ -16,7 +16,6 @@ class Reason(str, Enum):
     APPROXIMATION = "approximation"
     SOLVER = "solver-error"
     UNCONFIRMED = "unconfirmed"
-    ORIGINAL_FAULT = "original-fault"
 
 
 @dataclass(frozen=True)
