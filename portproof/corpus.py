@@ -37,7 +37,8 @@ def headers(path: Path) -> dict[str, str]:
 
 def cases(root: Path) -> Iterator[Case]:
     for pair in sorted(p for p in root.iterdir() if (p / "original.c").exists()):
-        ports = sorted(pair.glob("ported*.cu")) + sorted((pair / "mutants").glob("*.cu"))
+        ports = [p for pattern in ("ported*.cu", "ported*.c", "mutants/*.cu", "mutants/*.c")
+                 for p in sorted(pair.glob(pattern))]
         for port in ports:
             h = headers(port)
             if "EXPECT" not in h:
