@@ -23,7 +23,7 @@ from portproof.validator.contract import Contract
 from portproof.validator.execute import compile_check_original, compile_check_port
 from portproof.validator.execute_c import compile_check_omp_port
 from portproof.validator.extents import infer_extents
-from portproof.validator.inputs import make_inputs, size_names, size_tuples
+from portproof.validator.inputs import largest_sizes, make_inputs
 from portproof.validator.launch import clamp_grids, launch_limit_violations, threads_launched
 from portproof.validator.prove import NotProvable, prove_all_sizes, setting_for
 from portproof.validator.reward import reward_for
@@ -162,8 +162,7 @@ def _decide(pair: Pair, original: str, port: str, options: Options, deadline: fl
         if isinstance(verdict, Unknown) and finding.kind == "memory space":
             return Unknown(Reason.UNCONFIRMED, finding.detail, None, tuple(notes))
         return verdict
-    names = size_names(pair.orig_fn, pair.macros)
-    largest = list(size_tuples(names, pair.macros, c.bound))[-1]
+    largest = largest_sizes(pair.orig_fn, pair.macros, c.bound)
     heavy = threads_launched(pair.port_fn, largest.as_dict()) > HEAVY_LAUNCH
     # most wrong ports differ on the smallest inputs: a few runs of the IRs cost less than a proof
     quick = search(pair, bound=c.bound, deadline=deadline, seeds=1, limit=0 if heavy else QUICK_TUPLES)
@@ -182,7 +181,7 @@ def _decide(pair: Pair, original: str, port: str, options: Options, deadline: fl
         checks.append(Check("all-sizes", "unknown", why))
     else:
         # defence in depth: a proof that one small run contradicts is a bug of the prover, not a verdict
-        smoke_sizes = list(size_tuples(size_names(pair.orig_fn, pair.macros), pair.macros, min(2, c.bound)))[-1]
+        smoke_sizes = largest_sizes(pair.orig_fn, pair.macros, min(2, c.bound))
         too_big = threads_launched(pair.port_fn, smoke_sizes.as_dict()) > HEAVY_LAUNCH
         smoke = search(pair, bound=min(2, c.bound), deadline=deadline, seeds=1, limit=0 if too_big else 1,
                        start_at=-1)
@@ -260,8 +259,7 @@ def _launch_limits(pair: Pair, options: Options, checks: list[Check]) -> Optiona
     """Launches that break the target's limits at the largest tested sizes, or at the real values
     of generalised size macros (a kernel that is never launched computes nothing)."""
     target = load_target(options.target)
-    names = size_names(pair.orig_fn, pair.macros)
-    largest = list(size_tuples(names, pair.macros, options.contract.bound))[-1]
+    largest = largest_sizes(pair.orig_fn, pair.macros, options.contract.bound)
     for env in (largest.as_dict(), {**largest.as_dict(), **pair.macro_values}):
         problems = launch_limit_violations(pair.port_fn, target, env)
         if problems:
@@ -284,7 +282,7 @@ def _memory_spaces(pair: Pair, options: Options, checks: list[Check]) -> Optiona
         checks.append(Check("memory spaces", "passed", "kernels get device memory; host code does not touch it"))
         return None
     checks.append(Check("memory spaces", "failed", "; ".join(problems)))
-    largest = list(size_tuples(size_names(pair.orig_fn, pair.macros), pair.macros, options.contract.bound))[-1]
+    largest = largest_sizes(pair.orig_fn, pair.macros, options.contract.bound)
     inputs = make_inputs(pair.orig_fn, pair.shapes, largest, np.random.default_rng(3))
     return Finding("memory space", inputs, detail="; ".join(problems)) if inputs is not None else None
 

@@ -43,6 +43,11 @@ def size_tuples(names: list[str], macros: frozenset[str], bound: int) -> Iterato
         yield Sizes(tuple(zip(names, t)))
 
 
+def largest_sizes(fn: Function, macros: frozenset[str], bound: int) -> Sizes:
+    """The last tuple `size_tuples` gives: every size at the bound."""
+    return Sizes(tuple((name, bound) for name in size_names(fn, macros)))
+
+
 def make_inputs(fn: Function, shapes: dict[str, tuple[Expr, ...]], sizes: Sizes, rng: np.random.Generator,
                 max_elements: int = 1 << 16) -> Inputs | None:
     """Random small integers in every array and float scalar; None if an extent is negative or huge."""
