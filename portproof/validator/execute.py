@@ -10,7 +10,7 @@ import tempfile
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping, Optional, Sequence, Union
+from typing import Callable, Mapping, Optional, Sequence, Union
 
 import numpy as np
 
@@ -413,19 +413,27 @@ def compile_check_port(source_path: PathLike, *, include_dirs: Sequence[PathLike
         shutil.rmtree(work, ignore_errors=True)
 
 
-def compile_check_original(source_path: PathLike, *, include_dirs: Sequence[PathLike] = (),
-                           defines: Mapping[str, Optional[str]] = {}) -> CompileReport:
-    """`gcc -fsyntax-only` on the original: a file the real compiler rejects is bad input."""
+def compile_check_c(source_path: PathLike, *, include_dirs: Sequence[PathLike] = (),
+                    defines: Mapping[str, Optional[str]] = {}, flags: Sequence[str] = (), compiler: str = "gcc",
+                    explain: Callable[[PortproofError], PortproofError] = lambda e: e) -> CompileReport:
+    """gcc on a C file as the user wrote it (`flags` say how far: `-fsyntax-only`, `-fopenmp`);
+    `explain` rewords the compile error for the kind of file it is."""
     name = str(source_path)
     text = _read_source(source_path)
     work = Path(tempfile.mkdtemp(prefix="check-", dir=_CACHE.root()))
     try:
-        (work / "original.c").write_text(define_lines(defines) + line_directive(name) + text)
-        result = compile_c(["original.c"], "original.o", cwd=work, link=False,
-                           flags=[*C_FLAGS, "-fsyntax-only", *_include_flags(source_path, include_dirs)])
+        (work / "file.c").write_text(define_lines(defines) + line_directive(name) + text)
+        result = compile_c(["file.c"], "file.o", cwd=work, link=False,
+                           flags=[*C_FLAGS, *flags, *_include_flags(source_path, include_dirs)])
         if not result.ok:
-            error = _compile_error(result, "gcc")
-            return CompileReport(False, "gcc", str(error), error)
-        return CompileReport(True, "gcc", "")
+            error = explain(_compile_error(result, "gcc"))
+            return CompileReport(False, compiler, str(error), error)
+        return CompileReport(True, compiler, "")
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def compile_check_original(source_path: PathLike, *, include_dirs: Sequence[PathLike] = (),
+                           defines: Mapping[str, Optional[str]] = {}) -> CompileReport:
+    """`gcc -fsyntax-only` on the original: a file the real compiler rejects is bad input."""
+    return compile_check_c(source_path, include_dirs=include_dirs, defines=defines, flags=("-fsyntax-only",))

@@ -1,17 +1,13 @@
 """Run a C/OpenMP port from source: the original's C harness compiled with `gcc -fopenmp`, run with 4 threads."""
 from __future__ import annotations
 
-import shutil
-import tempfile
-from pathlib import Path
 from typing import Mapping, Optional, Sequence
 
 from portproof.diagnostics import CompileError
 from portproof.ir.nodes import Function
 from portproof.validator.execute import (_CACHE, C_FLAGS, CompileReport, ConcreteInputs, PathLike, RunResult,
-                                         _compile_error, _include_flags, _read_source, _run)
-from portproof.validator.harness import c_harness, define_lines, line_directive, replace_macros
-from portproof.validator.sandbox import compile_c
+                                         _include_flags, _read_source, _run, compile_check_c)
+from portproof.validator.harness import c_harness, replace_macros
 
 OMP_THREADS = 4
 OMP_FLAGS = ("-fopenmp",)
@@ -58,16 +54,5 @@ def compile_check_omp_port(source_path: PathLike, *, include_dirs: Sequence[Path
                            defines: Mapping[str, Optional[str]] = {}) -> CompileReport:
     """`gcc -fopenmp -c` on the port (not -fsyntax-only: gcc checks data-sharing clauses, such as a variable
     missing from a `default(none)` loop's, only when it lowers OpenMP, after the syntax pass)."""
-    name = str(source_path)
-    text = _read_source(source_path)
-    work = Path(tempfile.mkdtemp(prefix="check-", dir=_CACHE.root()))
-    try:
-        (work / "port.c").write_text(define_lines(defines) + line_directive(name) + text)
-        result = compile_c(["port.c"], "port.o", cwd=work, link=False,
-                           flags=[*C_FLAGS, *OMP_FLAGS, *_include_flags(source_path, include_dirs)])
-        if not result.ok:
-            error = _port_error(_compile_error(result, "gcc"))
-            return CompileReport(False, "gcc -fopenmp", str(error), error)
-        return CompileReport(True, "gcc -fopenmp", "")
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
+    return compile_check_c(source_path, include_dirs=include_dirs, defines=defines, flags=OMP_FLAGS,
+                           compiler="gcc -fopenmp", explain=_port_error)
