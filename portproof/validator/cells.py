@@ -9,8 +9,8 @@ from typing import Optional, Sequence
 import sympy as sp
 
 from portproof.validator.smt import Facts
-from portproof.validator.summary import Loop, NotProvable, Summary, Write, loop_sum, trip_count
-from portproof.validator.symbolic import ITE, SIGMA, int_symbol, ite, pull_out, read_fn, read_info, real_symbol
+from portproof.validator.summary import Loop, NotProvable, Summary, Write, close_extremum, loop_sum, trip_count
+from portproof.validator.symbolic import BINDERS, ITE, SIGMA, int_symbol, ite, pull_out, read_fn, read_info, real_symbol
 
 _counter = itertools.count()
 
@@ -42,12 +42,13 @@ class CellEvaluator:
 
     def resolve(self, e: sp.Expr, facts: Facts) -> sp.Expr:
         """Replace reads of arrays at earlier phases by their values there."""
-        if isinstance(e, sp.Function) and e.func == SIGMA:
+        if isinstance(e, sp.Function) and e.func in BINDERS:
             k, lo, hi, body = e.args
             lo, hi = self.resolve(lo, facts), self.resolve(hi, facts)
-            hi, body = _tighten(k, hi, body, facts)
+            if e.func == SIGMA:
+                hi, body = _tighten(k, hi, body, facts)
             inner = facts.with_(sp.Ge(k, lo), sp.Lt(k, hi))
-            return SIGMA(k, lo, hi, self.resolve(body, inner))
+            return e.func(k, lo, hi, self.resolve(body, inner))
         info = read_info(e)
         if info and info[0].startswith("at"):
             index = self.resolve(e.args[0], facts)
@@ -133,15 +134,18 @@ class CellEvaluator:
         if loop.parallel and not all(w.atomic for w in group) and not facts.valid(sp.Le(loop.hi - loop.lo, 1)):
             raise NotProvable(f"every thread may write '{group[0].array}[{index}]' (write-write race)",
                               group[0].loc)
-        return self.fold(loop, group, index, current, depth, facts)  # atomic adds: a sum in any order
+        return self.fold(loop, group, index, current, depth, facts)  # atomics: a fold in any order
 
     def fold(self, loop: Loop, group: list[Write], index: sp.Expr, current: sp.Expr, depth: int,
              facts: Facts) -> sp.Expr:
-        """Every iteration updates the element: close the update as a sum (or take the last one)."""
+        """Every iteration updates the element: close the update as a max/min, a sum, or the last one."""
         integer = self.s.arrays[group[0].array].is_integer
         acc = (int_symbol if integer else real_symbol)(f"acc#{next(_counter)}")
         inner = [replace(w, loops=w.loops[:depth] + w.loops[depth + 1:]) for w in group]
         body = self.effect(inner, index, acc, depth, facts.with_(*loop.range_facts()))
+        closed = close_extremum(body, acc, current, loop, {acc}, facts)
+        if closed is not None:
+            return closed
         new = pull_out(body, acc)
         if new == acc:
             return current

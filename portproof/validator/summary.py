@@ -16,7 +16,8 @@ from portproof.ir.nodes import (
 )
 from portproof.ir.types import I32, U32, ScalarType
 from portproof.validator.symbolic import (
-    as_value, c_div, c_mod, const, int_symbol, ite, pull_out, read_fn, real_symbol, sigma, truth,
+    as_value, c_div, c_mod, combine, const, extremum, extremum_step, int_symbol, ite, pull_out, read_fn,
+    real_symbol, sigma, truth,
 )
 from portproof.ir.builtins import base_name
 from portproof.ir.typeof import expr_type
@@ -66,7 +67,7 @@ class Write:
     loops: tuple[Loop, ...]
     loc: Optional[SourceLoc]
     version: int = 0  # how many stores to `array` this thread made before this one, in this phase
-    atomic: bool = False  # an atomic add: threads may update the element in any order
+    atomic: bool = False  # an atomic add/sub/max/min: threads may update the element in any order
 
 
 @dataclass(frozen=True)
@@ -306,6 +307,9 @@ class Summarizer(Mapper):
 
     def close_fold(self, name, acc, new, old, loop: Loop, accs: set) -> sp.Expr:
         """The value of a scalar after a loop whose body maps it from `acc` to `new`."""
+        closed = close_extremum(new, acc, old, loop, accs)
+        if closed is not None:
+            return closed
         new = pull_out(new, acc)
         if new == acc:
             return old
@@ -424,16 +428,22 @@ class Summarizer(Mapper):
         raise NotProvable("warp shuffle", s.loc)
 
     def map_atomic(self, s: Atomic) -> None:
-        """atomicAdd/atomicSub whose old value is unused: an update that commutes with the others."""
-        if s.op not in ("add", "sub") or s.result is not None:
+        """atomicAdd/Sub/Max/Min whose old value is unused: an update that commutes with the others."""
+        if s.op not in ("add", "sub", "max", "min") or s.result is not None:
             raise NotProvable(f"atomic {s.op}" + (" whose old value is used" if s.result else ""), s.loc)
         if len(s.index) != 1:
             raise NotProvable("multi-dimensional atomic after flattening", s.loc)
+        element = self.arrays[s.array]
+        if s.op in ("max", "min") and element.is_integer and not element.signed:
+            # the prover's integers are mathematical: an unsigned order over wrapped values is not modelled
+            raise NotProvable(f"atomic {s.op} on unsigned elements", s.loc)
         index = sp.expand(self.ev(s.index[0]))
-        value = self.convert(self.ev(s.value), self.ty(s.value), self.arrays[s.array])
+        value = self.convert(self.ev(s.value), self.ty(s.value), element)
         current = self.own(s.array, index)
+        updated = {"add": current + value, "sub": current - value,
+                   "max": sp.Max(current, value), "min": sp.Min(current, value)}[s.op]
         self.phase.accesses.append(Access(s.array, index, self.cond, tuple(self.loops), s.loc))
-        self.store(Write(s.array, index, current + value if s.op == "add" else current - value, self.cond,
+        self.store(Write(s.array, index, updated, self.cond,
                          tuple(self.loops), s.loc, self.versions.get(s.array, 0), atomic=True))
         self.buffer = {key: v for key, v in self.buffer.items() if key[0] != s.array}
 
@@ -525,6 +535,56 @@ def trip_count(loop: Loop) -> sp.Expr:
     if loop.step == 1:
         return sp.Max(loop.hi - loop.lo, 0)
     return sp.Max(c_div(loop.hi - loop.lo + loop.step - 1, loop.step), 0)
+
+
+def close_extremum(new: sp.Expr, acc: sp.Symbol, old: sp.Expr, loop: Loop, accs: set,
+                   facts=None) -> Optional[sp.Expr]:
+    """A loop whose body maps `acc` to max(acc, e) (or min), possibly under a guard: `old` combined
+    with the extremum of e over the iterations the guard lets through; None when it is not that shape.
+    Max and min are associative, commutative and idempotent, so any order of the updates (threads,
+    atomics) gives this value. `facts`, when given, drop bounds the guard cannot tighten."""
+    step = extremum_step(new, acc)
+    if step is None:
+        return None
+    kind, e, guard = step
+    if _mentions(e, accs) or _mentions(guard, accs):
+        return None
+    if loop.step != 1 and loop.var in guard.free_symbols:
+        return None
+    lo, hi, outer = loop.lo, loop.hi, []
+    for c in sp.And.make_args(guard):
+        bound = _bound_on(c, loop.var)
+        if bound is None:
+            if loop.var in c.free_symbols:
+                return None
+            outer.append(c)
+        elif bound[0] == "hi":
+            hi = bound[1] if facts is not None and facts.valid(sp.Le(bound[1], hi)) else sp.Min(hi, bound[1])
+        else:
+            lo = bound[1] if facts is not None and facts.valid(sp.Ge(bound[1], lo)) else sp.Max(lo, bound[1])
+    if loop.step == 1:
+        k, nonempty, body = loop.var, sp.Lt(lo, hi), e
+    else:
+        k = _fresh("m", True)
+        count = trip_count(Loop(loop.var, lo, hi, loop.step, loop.parallel))
+        nonempty, body, lo, hi = sp.Gt(count, 0), e.xreplace({loop.var: lo + loop.step * k}), sp.Integer(0), count
+    return ite(sp.And(*outer, nonempty), combine(kind, old, extremum(kind, k, lo, hi, body)), old)
+
+
+def _bound_on(c: sp.Basic, k: sp.Symbol) -> Optional[tuple[str, sp.Expr]]:
+    """A guard conjunct `k < b` / `k <= b` / `k >= b` / `k > b` (either side) as ("hi", b') or
+    ("lo", b') for the half-open range [lo, hi); None for anything else."""
+    if not isinstance(c, sp.Rel) or k not in c.free_symbols:
+        return None
+    for side, other, flip in ((c.lhs, c.rhs, False), (c.rhs, c.lhs, True)):
+        if side == k and k not in other.free_symbols:
+            op = type(c)
+            if flip:
+                op = {sp.StrictLessThan: sp.StrictGreaterThan, sp.LessThan: sp.GreaterThan,
+                      sp.StrictGreaterThan: sp.StrictLessThan, sp.GreaterThan: sp.LessThan}.get(op)
+            return {sp.StrictLessThan: ("hi", other), sp.LessThan: ("hi", other + 1),
+                    sp.GreaterThan: ("lo", other), sp.StrictGreaterThan: ("lo", other + 1)}.get(op)
+    return None
 
 
 def loop_sum(loop: Loop, body: sp.Expr) -> sp.Expr:

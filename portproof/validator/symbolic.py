@@ -8,6 +8,9 @@ import sympy as sp
 
 ITE = sp.Function("ite")
 SIGMA = sp.Function("Sigma")  # Sigma(k, lo, hi, body): sum of body for k in [lo, hi)
+MAXOVER = sp.Function("Maxover")  # Maxover(k, lo, hi, body): largest body for k in [lo, hi), lo < hi
+MINOVER = sp.Function("Minover")  # Minover(k, lo, hi, body): smallest, likewise
+BINDERS = (SIGMA, MAXOVER, MINOVER)  # heads whose first argument is a bound variable
 CDIV = sp.Function("cdiv")    # C integer division (truncates toward zero)
 CMOD = sp.Function("cmod")
 
@@ -135,16 +138,58 @@ def _invariant_choice(term: sp.Expr, k: sp.Symbol):
     return None
 
 
+def extremum_step(new: sp.Expr, acc: sp.Symbol) -> Optional[tuple[str, sp.Expr, sp.Basic]]:
+    """`new` as one step of a max/min fold over `acc`: ("max" | "min", e, guard) when new is
+    op(acc, e) where `guard` holds and acc otherwise (`if (x > m) m = x;`, atomicMax, fmax), else None."""
+    if isinstance(new, sp.Function) and new.func == ITE and new.args[2] == acc and \
+            acc not in new.args[0].free_symbols:
+        inner = extremum_step(new.args[1], acc)
+        return inner and (inner[0], inner[1], sp.And(new.args[0], inner[2]))
+    if isinstance(new, (sp.Max, sp.Min)) and acc in new.args:
+        rest = [a for a in new.args if a != acc]
+        if rest and not any(acc in a.free_symbols for a in rest):
+            e = rest[0] if len(rest) == 1 else new.func(*rest)
+            return ("max" if isinstance(new, sp.Max) else "min"), e, sp.true
+        return None
+    if isinstance(new, sp.Function) and new.func == ITE and isinstance(new.args[0], sp.Rel):
+        c, a, b = new.args
+        e = b if a == acc else a if b == acc else None
+        if e is None or acc in e.free_symbols:
+            return None
+        if isinstance(c, (sp.StrictGreaterThan, sp.GreaterThan)):
+            greater, smaller = c.lhs, c.rhs
+        elif isinstance(c, (sp.StrictLessThan, sp.LessThan)):
+            greater, smaller = c.rhs, c.lhs
+        else:
+            return None
+        if {greater, smaller} != {acc, e}:
+            return None
+        picks_larger = (a == greater)  # the true branch takes the side the condition calls larger
+        return ("max" if picks_larger else "min"), e, sp.true
+    return None
+
+
+def extremum(kind: str, k: sp.Symbol, lo: sp.Expr, hi: sp.Expr, body: sp.Expr) -> sp.Expr:
+    """The largest (smallest) `body` for k in [lo, hi), a non-empty range; constant bodies need no binder."""
+    if k not in body.free_symbols:
+        return body
+    return (MAXOVER if kind == "max" else MINOVER)(k, lo, hi, body)
+
+
+def combine(kind: str, a: sp.Expr, b: sp.Expr) -> sp.Expr:
+    return sp.Max(a, b) if kind == "max" else sp.Min(a, b)
+
+
 def canonical(e: sp.Expr) -> sp.Expr:
     """Rename every sum's bound variable by its nesting height, so equal sums are equal terms."""
     def go(x: sp.Basic) -> tuple[sp.Basic, int]:
-        if isinstance(x, sp.Function) and x.func == SIGMA:
+        if isinstance(x, sp.Function) and x.func in BINDERS:
             k, lo, hi, body = x.args
             body, h = go(body)
             lo, _ = go(lo)
             hi, _ = go(hi)
             name = int_symbol(f"_s{h}")
-            return SIGMA(name, lo, hi, sp.expand(body.xreplace({k: name}))), h + 1
+            return x.func(name, lo, hi, sp.expand(body.xreplace({k: name}))), h + 1
         if not x.args or isinstance(x, sp.Symbol):
             return x, 0
         parts = [go(a) for a in x.args]
