@@ -82,3 +82,29 @@ def test_unsigned_atomic_max_is_refused():
     orig = MAX_O.replace("int x[n]", "unsigned x[n]").replace("int M[1]", "unsigned M[1]").replace("int m", "unsigned m")
     port = atomic_port().replace("int x[]", "unsigned x[]").replace("int M[]", "unsigned M[]")
     assert "unsigned" in refusal(orig, port)
+
+
+VMAX_C = """#include <limits.h>
+int vmax(int n, const int *x)
+{
+    int m = INT_MIN;
+    for (int i = 0; i < n; i++)
+        if (x[i] > m)
+            m = x[i];
+    return m;
+}
+"""
+
+
+@pytest.mark.parametrize("start, expect", [("0", "equivalent"), ("1", "not-equivalent")])
+def test_openmp_max_reduction_from_source(tmp_path, start, expect):
+    from portproof.validator.cli import run
+    (tmp_path / "vmax.c").write_text(VMAX_C)
+    port = VMAX_C.replace("    for (int i = 0", f"#pragma omp parallel for reduction(max:m)\n    for (int i = {start}")
+    (tmp_path / "vmax_omp.c").write_text(port)
+    result, _ = run([str(tmp_path / "vmax.c"), str(tmp_path / "vmax_omp.c")])
+    assert result.verdict.verdict == expect
+    if expect == "equivalent":
+        assert result.verdict.scope == "all-sizes"
+    else:
+        assert result.verdict.counterexample.confirmed

@@ -145,35 +145,42 @@ def extremum_step(new: sp.Expr, acc: sp.Symbol) -> Optional[tuple[str, sp.Expr, 
             acc not in new.args[0].free_symbols:
         inner = extremum_step(new.args[1], acc)
         return inner and (inner[0], inner[1], sp.And(new.args[0], inner[2]))
+    new = _as_minmax(new)
     if isinstance(new, (sp.Max, sp.Min)) and acc in new.args:
         rest = [a for a in new.args if a != acc]
         if rest and not any(acc in a.free_symbols for a in rest):
             e = rest[0] if len(rest) == 1 else new.func(*rest)
             return ("max" if isinstance(new, sp.Max) else "min"), e, sp.true
-        return None
-    if isinstance(new, sp.Function) and new.func == ITE and isinstance(new.args[0], sp.Rel):
-        c, a, b = new.args
-        e = b if a == acc else a if b == acc else None
-        if e is None or acc in e.free_symbols:
-            return None
+    return None
+
+
+def extremum(kind: str, k: sp.Symbol, lo: sp.Expr, hi: sp.Expr, body: sp.Expr) -> sp.Expr:
+    """The largest (smallest) `body` for k in [lo, hi), a non-empty range; operands of a max (min)
+    body that do not depend on k move outside (an OpenMP private copy starts at the identity)."""
+    body = _as_minmax(body)
+    same = sp.Max if kind == "max" else sp.Min
+    parts = body.args if isinstance(body, same) else (body,)
+    fixed = [a for a in parts if k not in a.free_symbols]
+    varying = [a for a in parts if k in a.free_symbols]
+    if not varying:
+        return body
+    inner = (MAXOVER if kind == "max" else MINOVER)(k, lo, hi, same(*varying))
+    return same(*fixed, inner) if fixed else inner
+
+
+def _as_minmax(e: sp.Expr) -> sp.Expr:
+    """ite(a > b, a, b) is Max(a, b); ite(a < b, a, b) is Min(a, b) (ties give the same value)."""
+    if isinstance(e, sp.Function) and e.func == ITE and isinstance(e.args[0], sp.Rel):
+        c, a, b = e.args
         if isinstance(c, (sp.StrictGreaterThan, sp.GreaterThan)):
             greater, smaller = c.lhs, c.rhs
         elif isinstance(c, (sp.StrictLessThan, sp.LessThan)):
             greater, smaller = c.rhs, c.lhs
         else:
-            return None
-        if {greater, smaller} != {acc, e}:
-            return None
-        picks_larger = (a == greater)  # the true branch takes the side the condition calls larger
-        return ("max" if picks_larger else "min"), e, sp.true
-    return None
-
-
-def extremum(kind: str, k: sp.Symbol, lo: sp.Expr, hi: sp.Expr, body: sp.Expr) -> sp.Expr:
-    """The largest (smallest) `body` for k in [lo, hi), a non-empty range; constant bodies need no binder."""
-    if k not in body.free_symbols:
-        return body
-    return (MAXOVER if kind == "max" else MINOVER)(k, lo, hi, body)
+            return e
+        if {greater, smaller} == {a, b} and a != b:
+            return sp.Max(a, b) if a == greater else sp.Min(a, b)
+    return e
 
 
 def combine(kind: str, a: sp.Expr, b: sp.Expr) -> sp.Expr:
