@@ -6,6 +6,7 @@ from typing import Any, Callable, ClassVar, Optional, Protocol
 
 from portproof.diagnostics import Unsupported
 from portproof.ir import nodes as n
+from portproof.ir.cells import Cells, load, select_cells
 from portproof.ir.builtins import signature
 from portproof.ir.faults import (ExecutionFault, OutOfBounds, RankMismatch, StepLimit, ThreadCoord,
                                  UndefinedValue)
@@ -48,6 +49,10 @@ class Domain(Protocol):
 
     def index(self, x: Any) -> int:
         """`x` as a Python int; raises Unsupported("data-dependent index") when not concrete."""
+
+    def access(self, ok: Any, path: tuple[tuple[Any, bool], ...], fault: ExecutionFault) -> None:
+        """Optional: an access at a data-dependent subscript, in bounds where `ok` holds, runs where
+        every (condition, taken) of `path` holds. Without it such accesses are Unsupported."""
 
     def from_bytes(self, byte: int, type: ScalarType) -> Any:
         """The value whose every byte is `byte` (cudaMemset)."""
@@ -100,7 +105,7 @@ class Evaluator(Mapper):
 
     def __init__(self, domain: Domain):
         self.domain = domain
-        self.symbolic = 0  # depth of data-dependent branches being executed
+        self.path: list[tuple[Any, bool]] = []  # the data-dependent conditions (value, taken) in force
         self.consts: dict[Any, Any] = {}
         self.code: dict[int, Callable[[Frame], tuple[Any, ScalarType]]] = {}
         self.flats: dict[int, Callable[[str, ArrayStore, Frame], int]] = {}
@@ -169,24 +174,28 @@ class Evaluator(Mapper):
         except KeyError:
             raise Unsupported(f"unknown array {name}", st.loc) from None
 
-    def _flat(self, name: str, store: ArrayStore, index: tuple[n.Expr, ...], st: Frame) -> int:
+    def _flat(self, name: str, store: ArrayStore, index: tuple[n.Expr, ...], st: Frame) -> int | Cells:
         f = self.flats.get(id(index))
         if f is None:
             f = self.flats[id(index)] = self._flattener(index)
             self.alive.append(index)
         return f(name, store, st)
 
-    def _flattener(self, index: tuple[n.Expr, ...]) -> Callable[[str, ArrayStore, Frame], int]:
-        """A function giving the flat element of `name[index]` in a store, checked in bounds."""
+    def _flattener(self, index: tuple[n.Expr, ...]) -> Callable[[str, ArrayStore, Frame], int | Cells]:
+        """A function giving the flat element of `name[index]` in a store, checked in bounds, or
+        the Cells it may be when a subscript is data-dependent."""
         subscripts, to_int = [self.compile(i) for i in index], self.domain.index
 
-        def flat(name: str, store: ArrayStore, st: Frame) -> int:
+        def flat(name: str, store: ArrayStore, st: Frame) -> int | Cells:
             idx = []
             for f in subscripts:
                 v = f(st)[0]
                 if v is UNDEF:
                     raise UndefinedValue(use="as an index or size")
-                idx.append(to_int(v))
+                try:
+                    idx.append(to_int(v))
+                except Unsupported:
+                    return self._cells(name, store, subscripts, st)
             shape = store.shape
             if len(idx) != len(shape):
                 raise RankMismatch(name, tuple(idx), shape)
@@ -198,19 +207,43 @@ class Evaluator(Mapper):
             return k
         return flat
 
-    def _record(self, st: Frame, name: str, store: ArrayStore, flat: int, kind: str) -> None:
-        if st.races is not None and store.space != "local":
-            st.races.record(name, store.values, flat, kind, st, self.symbolic > 0)
+    def _cells(self, name: str, store: ArrayStore, subscripts: list, st: Frame) -> Cells:
+        """The cells of an access at a data-dependent subscript; the domain learns where it is in
+        bounds (the fault is reported by the domain, where it can be, not raised here)."""
+        access = getattr(self.domain, "access", None)
+        if access is None:
+            raise Unsupported("data-dependent index", st.loc)
+        values = []
+        for f in subscripts:
+            v, t = f(st)
+            if v is UNDEF:
+                raise UndefinedValue(use="as an index or size")
+            values.append((v, t))
+        if len(values) != len(store.shape):
+            raise RankMismatch(name, tuple(v for v, _ in values), store.shape)
+        cells, ok, fault = select_cells(self.domain, name, store.shape, values, self._const)
+        fault.locate(st.loc, st.coord)
+        access(ok, tuple(self.path), fault)
+        return cells
 
-    def _guarded(self, f: Callable[[Frame], Any], st: Frame) -> tuple[Any, ScalarType]:
-        """Evaluate `f` where it runs only under a data-dependent condition."""
-        self.symbolic += 1
+    def _record(self, st: Frame, name: str, store: ArrayStore, flat: int | Cells, kind: str) -> None:
+        if st.races is None or store.space == "local":
+            return
+        if isinstance(flat, Cells):  # any of them, so a conflict on one is only possible
+            for k, _ in flat.cells:
+                st.races.record(name, store.values, k, kind, st, True)
+        else:
+            st.races.record(name, store.values, flat, kind, st, bool(self.path))
+
+    def _guarded(self, f: Callable[[Frame], Any], st: Frame, cond: Any, taken: bool) -> tuple[Any, ScalarType]:
+        """Evaluate `f` where it runs only where data-dependent `cond` is `taken`."""
+        self.path.append((cond, taken))
         try:
             return f(st)
         except ExecutionFault as fault:
             raise conditional(fault) from fault
         finally:
-            self.symbolic -= 1
+            self.path.pop()
 
     def arith(self, op: str) -> Callable[[Any, ScalarType, Any, ScalarType], tuple[Any, ScalarType]]:
         """`x op y` on typed operands, remembering the conversions of the last operand types."""
@@ -257,8 +290,11 @@ class Evaluator(Mapper):
         def run(st: Frame) -> tuple[Any, ScalarType]:
             store = array(name, st)
             k = flat(name, store, st)
+            if isinstance(k, Cells):
+                self._record(st, name, store, k, "read")
+                return load(self.domain, store.values, store.type, k, UNDEF), store.type
             if st.races is not None and store.space != "local":
-                st.races.record(name, store.values, k, "read", st, self.symbolic > 0)
+                st.races.record(name, store.values, k, "read", st, bool(self.path))
             return store.values[k], store.type
         return run
 
@@ -291,7 +327,7 @@ class Evaluator(Mapper):
             t = truth(x)
             if t is not None and t == short:
                 return self._const(int(t), I32), I32
-            return arith(x, tx, *(right(st) if t is not None else self._guarded(right, st)))
+            return arith(x, tx, *(right(st) if t is not None else self._guarded(right, st, x, not short)))
         return logical
 
     def compile_select(self, e: n.Select) -> Callable[[Frame], tuple[Any, ScalarType]]:
@@ -309,8 +345,8 @@ class Evaluator(Mapper):
                 v, tv = chosen(st)
                 result_type = arithmetic_result(tv, self._type(other, st))
                 return self._cast(v, tv, result_type), result_type
-            a, ta = self._guarded(if_true, st)
-            b, tb = self._guarded(if_false, st)
+            a, ta = self._guarded(if_true, st, c, True)
+            b, tb = self._guarded(if_false, st, c, False)
             result_type = arithmetic_result(ta, tb)
             if a is UNDEF or b is UNDEF:
                 return UNDEF, result_type

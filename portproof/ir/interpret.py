@@ -3,16 +3,17 @@ from __future__ import annotations
 
 import itertools
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Iterator, Mapping, Optional
 
 from portproof.diagnostics import Unsupported
 from portproof.ir import nodes as n
+from portproof.ir.cells import Cells, load, store as store_cells
 from portproof.ir.evaluate import UNDEF, ArrayStore, Domain, Evaluator, Frame, conditional
 from portproof.ir.faults import (Access, BadArray, BadLaunch, ExecutionFault, OutOfBounds, Race,
                                  StepLimit, ThreadCoord)
 from portproof.ir.mapper import walk
-from portproof.ir.parallel import Block, RaceLog, WarpOp, run_block
+from portproof.ir.parallel import Block, RaceLog, Schedule, WarpOp, run_block
 from portproof.ir.types import I32, U32, U64, ScalarType, promote
 
 __all__ = ["UNDEF", "ArrayStore", "Domain", "Outcome", "run"]
@@ -27,6 +28,9 @@ class Outcome:
     arrays: dict[str, ArrayStore]
     return_value: Any
     steps: int
+    # atomics that updated an element some other thread of the same launch also updated, unordered
+    # by a barrier (their order is the schedule's), with the element type
+    contended: dict[n.Atomic, ScalarType] = field(default_factory=dict)
 
 
 class _Return(Exception):
@@ -36,21 +40,27 @@ class _Return(Exception):
 
 def run(program: n.Program, entry: str, scalars: Mapping[str, Any],
         arrays: Mapping[str, ArrayStore], *, domain: Domain, max_steps: int = 2_000_000,
-        check_races: bool = True) -> Outcome:
+        check_races: bool = True, schedule: Schedule = Schedule()) -> Outcome:
     """Run host function `entry`: `scalars` and `arrays` by parameter name, as domain values.
 
     A scalar that names no parameter is a global integer (type int) visible to every function,
-    as a size macro left symbolic is. Arrays are updated in place.
+    as a size macro left symbolic is. Arrays are updated in place. Blocks, threads and parallel
+    iterations take their turns in the order `schedule` gives.
     """
-    return _Interpreter(program, domain, max_steps, check_races).run(entry, scalars, arrays)
+    return _Interpreter(program, domain, max_steps, check_races, schedule).run(entry, scalars, arrays)
 
 
 class _Interpreter(Evaluator):
-    def __init__(self, program: n.Program, domain: Domain, max_steps: int, check_races: bool):
+    def __init__(self, program: n.Program, domain: Domain, max_steps: int, check_races: bool,
+                 schedule: Schedule):
         super().__init__(domain)
         self.program = program
         self.max_steps = max_steps
         self.check_races = check_races
+        self.order = schedule.orders()
+        # this launch's atomically updated elements: cell -> (block, epoch) -> (thread, statement)
+        self.atomic_cells: dict[tuple[int, int], dict[tuple[int, int], tuple[int, n.Atomic]]] = {}
+        self.contended: dict[n.Atomic, ScalarType] = {}
         self.steps = 0
         self.globals: dict[str, Any] = {}
         self.adders: dict[int, Any] = {}  # a For loop's id -> the `+` of its step
@@ -83,7 +93,7 @@ class _Interpreter(Evaluator):
             if r.value is not None and fn.return_type is not None:
                 result = self._cast(*r.value, fn.return_type)
         params = {p.name: st.arrays[p.name] for p in fn.params if isinstance(p, n.ArrayParam)}
-        return Outcome(params, result, self.steps)
+        return Outcome(params, result, self.steps, self.contended)
 
     def _block(self, stmts: tuple[n.Stmt, ...], st: Frame) -> Iterator[n.Barrier]:
         """Run statements in a new scope; yields at each barrier reached."""
@@ -164,7 +174,11 @@ class _Interpreter(Evaluator):
         flat = self._flat(s.array, store, s.index, st)
         v, t = self.eval(s.value, st)
         self._record(st, s.array, store, flat, "write")
-        store.values[flat] = self._cast(v, t, store.type)
+        v = self._cast(v, t, store.type)
+        if isinstance(flat, Cells):
+            store_cells(self.domain, store.values, store.type, flat, lambda _: v, UNDEF)
+        else:
+            store.values[flat] = v
 
     def map_if(self, s: n.If, st: Frame) -> Iterator[n.Barrier]:
         c, _ = self.eval(s.cond, st)
@@ -182,7 +196,7 @@ class _Interpreter(Evaluator):
         before = {k: a.values[:] for k, a in stores.items()}
         env_before = dict(st.env)
         why = "barrier under a data-dependent condition"
-        self.symbolic += 1
+        self.path.append((cond, True))
         try:
             self._run_to_end(s.then, st, why)
             then_values = {k: a.values[:] for k, a in stores.items()}
@@ -191,11 +205,12 @@ class _Interpreter(Evaluator):
                 a.values[:] = before[k]
             st.env.clear()
             st.env.update(env_before)
+            self.path[-1] = (cond, False)
             self._run_to_end(s.orelse, st, why)
         except ExecutionFault as f:
             raise conditional(f) from f
         finally:
-            self.symbolic -= 1
+            self.path.pop()
         for k, a in stores.items():
             values = a.values
             for i, x in enumerate(then_values[k]):
@@ -237,14 +252,14 @@ class _Interpreter(Evaluator):
             yield from self._block(s.body, st)
 
     def map_return(self, s: n.Return, st: Frame) -> None:
-        if self.symbolic:
+        if self.path:
             raise Unsupported("return under a data-dependent condition", s.loc)
         raise _Return(None if s.value is None else self.eval(s.value, st))
 
     def map_barrier(self, s: n.Barrier, st: Frame) -> Iterator[Any]:
         if st.block is None:
             raise BadLaunch("barrier outside a kernel")
-        if self.symbolic:
+        if self.path:
             raise Unsupported("barrier under a data-dependent condition", s.loc)
         if s.scope == "warp":
             self._in_cuda_block(s, st, "__syncwarp()")
@@ -258,7 +273,7 @@ class _Interpreter(Evaluator):
         """The thread hands its value to the scheduler, which sends back its source lane's."""
         if st.block is None:
             raise BadLaunch("warp shuffle outside a kernel")
-        if self.symbolic:
+        if self.path:
             raise Unsupported("warp shuffle under a data-dependent condition", s.loc)
         self._in_cuda_block(s, st, "warp shuffle")
         target = st.types.get(s.result)
@@ -328,15 +343,33 @@ class _Interpreter(Evaluator):
         flat = self._flat(s.array, store, s.index, st)
         v, t = self.eval(s.value, st)
         v = self._cast(v, t, store.type)
-        old = store.values[flat]
         self._record(st, s.array, store, flat, "atomic")
-        store.values[flat] = UNDEF if old is UNDEF or v is UNDEF else \
-            self._atomic(s.op, old, v, store.type)
+        if st.block is not None:
+            for k in [k for k, _ in flat.cells] if isinstance(flat, Cells) else [flat]:
+                self._contend(s, store, k, st)
+        if isinstance(flat, Cells):
+            old = load(self.domain, store.values, store.type, flat, UNDEF)
+            store_cells(self.domain, store.values, store.type, flat,
+                        lambda o: UNDEF if v is UNDEF else self._atomic(s.op, o, v, store.type), UNDEF)
+        else:
+            old = store.values[flat]
+            store.values[flat] = UNDEF if old is UNDEF or v is UNDEF else \
+                self._atomic(s.op, old, v, store.type)
         if s.result is not None:
             target = st.types.get(s.result)
             if target is None:
                 raise Unsupported(f"assignment to unknown variable {s.result}", s.loc)
             st.env[s.result] = self._cast(old, store.type, target)
+
+    def _contend(self, s: n.Atomic, store: ArrayStore, flat: int, st: Frame) -> None:
+        """Note `s` as contended when another thread updated the element between the same two
+        barriers of its block, or in another block: the schedule decides which goes first."""
+        entries = self.atomic_cells.setdefault((id(store.values), flat), {})
+        block, epoch = st.block.id, st.block.epoch
+        for (b, e), (tid, other) in entries.items():
+            if tid != st.tid and (b != block or e == epoch):
+                self.contended[s] = self.contended[other] = store.type
+        entries.setdefault((block, epoch), (st.tid, s))
 
     def _atomic(self, op: str, old: Any, v: Any, type: ScalarType) -> Any:
         d = self.domain
@@ -405,13 +438,17 @@ class _Interpreter(Evaluator):
                       for axis in "xyz"})
         scheduled = self._has_barrier(kernel)
         points = list(itertools.product(*(range(b) for b in reversed(block))))
-        tid = 0
-        for bz, by, bx in itertools.product(*(range(g) for g in reversed(grid))):
-            blk = Block(bx + grid[0] * (by + grid[1] * bz), shared_bytes, first_tid=tid)
+        blocks = list(itertools.product(*(range(g) for g in reversed(grid))))
+        self.atomic_cells = {}
+        for linear in self.order(len(blocks)):
+            bz, by, bx = blocks[linear]
+            blk = Block(linear, shared_bytes, first_tid=linear * len(points))
             block_env = dict(frame.env, **dims)
             block_env.update({"blockIdx.x": u[bx], "blockIdx.y": u[by], "blockIdx.z": u[bz]})
             threads = []
-            for tz, ty, tx in points:
+            for k in range(len(points)) if scheduled else self.order(len(points)):
+                tz, ty, tx = points[k]
+                tid = blk.first_tid + k
                 env = dict(block_env)
                 env["threadIdx.x"], env["threadIdx.y"], env["threadIdx.z"] = u[tx], u[ty], u[tz]
                 coord = ThreadCoord((bx, by, bz), (tx, ty, tz))
@@ -421,9 +458,8 @@ class _Interpreter(Evaluator):
                 else:  # threads share the tables that each restores when it ends
                     self._run_thread(kernel, Frame(env, types, frame.arrays, coord, tid, blk,
                                                    races))
-                tid += 1
             if scheduled:
-                run_block(threads, blk)
+                run_block(threads, blk, self.order(len(threads)))
 
     def _has_barrier(self, kernel: n.Function) -> bool:
         found = self.barriers.get(kernel.name)
@@ -456,7 +492,10 @@ class _Interpreter(Evaluator):
         region = Block(0)
         shared = s.kind != "cuda"  # outer scalars are shared by OpenMP threads, private in CUDA
         written: dict[str, tuple[ThreadCoord, Any]] = {}
-        for tid, point in enumerate(itertools.product(*(range(k) for k in sizes))):
+        points = list(itertools.product(*(range(k) for k in sizes)))
+        self.atomic_cells = {}
+        for tid in self.order(len(points)):
+            point = points[tid]
             coord = ThreadCoord(None, point, names)
             frame = Frame(dict(st.env), dict(st.types), dict(st.arrays), coord, tid, region, races)
             for name, value, t in zip(names, point, types):

@@ -35,6 +35,8 @@ class RealDomain:
     def __init__(self) -> None:
         self.concrete = ConcreteDomain()
         self.functions: dict[str, z3.FuncDeclRef] = {}
+        # accesses at data-dependent subscripts: where each faults, and the fault
+        self.faults: list[tuple[z3.BoolRef, ExecutionFault]] = []
 
     def _num(self, x: Any) -> Any:
         if isinstance(x, z3.BoolRef):
@@ -140,6 +142,12 @@ class RealDomain:
         if z3.is_int_value(s):
             return s.as_long()
         raise Unsupported("data-dependent index")
+
+    def access(self, ok: Any, path: tuple[tuple[Any, bool], ...], fault: ExecutionFault) -> None:
+        where = [self._bool(c) if taken else z3.Not(self._bool(c)) for c, taken in path]
+        faults = z3.And(*where, z3.Not(self._bool(ok)))
+        if not z3.is_false(z3.simplify(faults)):
+            self.faults.append((faults, fault))
 
     def from_bytes(self, byte: int, type: ScalarType) -> Any:
         if type.is_float:
@@ -336,7 +344,7 @@ class BoundedReport:
     proved_bound: int                  # every size tuple with all sizes <= this was checked
     model: Optional[Inputs] = None     # inputs z3 found on which outputs differ
     fault: Optional[str] = None
-    fault_sizes: Optional[Sizes] = None  # where the port faults whatever the data (race, out of bounds)
+    fault_sizes: Optional[Sizes] = None  # where the port faults (whatever the data, or on `model`)
     stopped: str = ""                  # why the check stopped before the requested bound
     tuples: int = 0
     skipped: list[str] = field(default_factory=list)  # sizes outside the contract: the original faults
@@ -382,6 +390,8 @@ def bounded_check(pair: Pair, *, bound: int, deadline: float, timeout_ms: int = 
                 report.model = payload
             elif kind == "fault":
                 report.fault, report.fault_sizes = payload, sizes
+            elif kind == "fault model":
+                (report.fault, report.model), report.fault_sizes = payload, sizes
             else:
                 report.stopped = payload
             return report
@@ -442,6 +452,11 @@ def _check_sizes(pair: Pair, sizes: Sizes, timeout_ms: int,
         return "stopped", f"sizes {env}: the original: {e}"
     except z3.Z3Exception as e:
         return "stopped", f"sizes {env}: the original could not be encoded ({e})"
+    # inputs on which the original reads or writes out of bounds are outside the contract
+    contract = domain.constraints(symbols, arrays, types) + [z3.Not(c) for c, _ in domain.faults]
+    if domain.faults and _solve(contract, timeout_ms)[0] == z3.unsat:
+        return "skipped", f"sizes {env}: the original faults whatever the data ({domain.faults[0][1]})"
+    domain.faults = []
     # under ieee the port sees the original's element types, as in the concrete runs
     port_types = types if isinstance(domain, IeeeDomain) else {}
     try:
@@ -453,6 +468,15 @@ def _check_sizes(pair: Pair, sizes: Sizes, timeout_ms: int,
         return "stopped", f"sizes {env}: {e}"
     except z3.Z3Exception as e:
         return "stopped", f"sizes {env}: the port could not be encoded ({e})"
+    if domain.faults:
+        result, solver = _solve(contract + [z3.Or(*[c for c, _ in domain.faults])], timeout_ms)
+        if result == z3.unknown:
+            return "stopped", f"sizes {env}: solver gave up on the bounds of the port ({solver.reason_unknown()})"
+        if result == z3.sat:
+            model = solver.model()
+            fault = next(f for c, f in domain.faults if z3.is_true(model.eval(c, model_completion=True)))
+            inputs = _inputs_from_model(pair, env, symbols, arrays, types, model, domain)
+            return "fault model", (f"sizes {env}: {fault} (on the inputs z3 found)", inputs)
     differences = []
     pairs_of_values = [(p.name, p.type, a, b) for p in pair.orig_fn.params if isinstance(p, ArrayParam)
                        for a, b in zip(o.arrays[p.name].values, q.arrays[p.name].values)]
@@ -468,11 +492,7 @@ def _check_sizes(pair: Pair, sizes: Sizes, timeout_ms: int,
             differences.append(d)
     if not differences:
         return None
-    solver = z3.Solver()
-    solver.set("timeout", timeout_ms)
-    solver.add(*domain.constraints(symbols, arrays, types))
-    solver.add(z3.Or(*differences))
-    result = solver.check()
+    result, solver = _solve(contract + [z3.Or(*differences)], timeout_ms)
     if result == z3.unsat:
         return None
     if result == z3.unknown:
@@ -485,6 +505,13 @@ def _check_sizes(pair: Pair, sizes: Sizes, timeout_ms: int,
         if solver.check() == z3.sat:
             model = solver.model()
     return "model", _inputs_from_model(pair, env, symbols, arrays, types, model, domain)
+
+
+def _solve(assertions: list, timeout_ms: int) -> tuple[z3.CheckSatResult, z3.Solver]:
+    solver = z3.Solver()
+    solver.set("timeout", timeout_ms)
+    solver.add(*assertions)
+    return solver.check(), solver
 
 
 def _stores(fn, arrays: dict[str, list], types: Optional[dict] = None) -> dict[str, ArrayStore]:

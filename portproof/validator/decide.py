@@ -221,7 +221,8 @@ def _bounded(pair: Pair, sources: Sources, options: Options, deadline: float, ch
     if finding is None:
         bounded = bounded_check(pair, bound=c.bound, deadline=deadline, fp=c.fp)
         if bounded.fault is not None:
-            inputs = make_inputs(pair.orig_fn, pair.shapes, bounded.fault_sizes, np.random.default_rng(2))
+            inputs = bounded.model if bounded.model is not None else \
+                make_inputs(pair.orig_fn, pair.shapes, bounded.fault_sizes, np.random.default_rng(2))
             finding = Finding("fault", inputs, detail=bounded.fault) if inputs is not None else None
         elif bounded.model is not None:
             finding = Finding("value", bounded.model, detail=f"found by {bounded.found_by} (bounded check)")
