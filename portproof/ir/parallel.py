@@ -1,4 +1,5 @@
-"""Parallel regions of a run: the race log, CUDA blocks, the barrier-to-barrier thread schedule."""
+"""Parallel regions of a run: the race log, CUDA blocks, the barrier-to-barrier thread schedule and
+the order in which blocks and threads take their turns."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -30,6 +31,55 @@ class Block:
 
 WARP_SIZE = 32
 FULL_MASK = 0xFFFFFFFF
+_MASK64 = (1 << 64) - 1
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """The order in which the blocks of a grid, the threads of a block (from one synchronisation to
+    the next) and the iterations of a parallel loop take their turns: `index` order, `reverse` order,
+    or a `seeded` permutation. The CUDA emulation's launcher draws the same permutations from the
+    same seed (splitmix64, Fisher-Yates), so that an order found in the IR can be run from source."""
+    kind: str = "index"  # index | reverse | seeded
+    seed: int = 0
+
+    def __str__(self) -> str:
+        return {"index": "index order", "reverse": "reverse index order"}.get(
+            self.kind, f"permutation with seed {self.seed}")
+
+    @property
+    def spec(self) -> str:
+        """The text the emulation reads (its `portproof_schedule` file)."""
+        return f"seed {self.seed}" if self.kind == "seeded" else self.kind
+
+    def orders(self) -> "Orders":
+        return Orders(self)
+
+
+class Orders:
+    """One run's stream of orders: `orders(count)` is the turn order of `count` blocks or threads."""
+
+    def __init__(self, schedule: Schedule):
+        self.kind = schedule.kind
+        self.state = schedule.seed & _MASK64
+
+    def __call__(self, count: int) -> list[int]:
+        if self.kind == "index":
+            return list(range(count))
+        if self.kind == "reverse":
+            return list(range(count - 1, -1, -1))
+        order = list(range(count))
+        for i in range(count - 1, 0, -1):
+            j = self._next() % (i + 1)
+            order[i], order[j] = order[j], order[i]
+        return order
+
+    def _next(self) -> int:
+        self.state = (self.state + 0x9E3779B97F4A7C15) & _MASK64
+        z = self.state
+        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _MASK64
+        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _MASK64
+        return z ^ (z >> 31)
 
 
 @dataclass
@@ -105,8 +155,10 @@ class RaceLog:
             log[entry] = _Entry(tid, block.id, epoch, atomic, conditional, st, kind, st.loc, warp)
 
 
-def run_block(threads: list[tuple[ThreadCoord, Iterator[Any]]], block: Block) -> None:
-    """Run a block's threads round-robin from one synchronisation to the next.
+def run_block(threads: list[tuple[ThreadCoord, Iterator[Any]]], block: Block,
+              order: Optional[list[int]] = None) -> None:
+    """Run a block's threads round-robin from one synchronisation to the next, in `order` (positions
+    in `threads`; index order by default).
 
     `threads` are in linear thread order; each yields a Barrier at __syncthreads() and a WarpOp at a
     warp shuffle or __syncwarp(), and is sent the value its shuffle returns. All threads must reach
@@ -117,7 +169,9 @@ def run_block(threads: list[tuple[ThreadCoord, Iterator[Any]]], block: Block) ->
     count = len(threads)
     at: list[Any] = [None] * count  # what each thread waits at; None once it has ended
     sends: list[Any] = [None] * count
-    runnable = list(range(count))
+    order = list(range(count)) if order is None else order
+    rank = {t: k for k, t in enumerate(order)}
+    runnable = order
     ended: Optional[int] = None
     while True:
         for i in runnable:
@@ -127,7 +181,7 @@ def run_block(threads: list[tuple[ThreadCoord, Iterator[Any]]], block: Block) ->
                 at[i] = None
                 ended = i if ended is None else ended
             sends[i] = None
-        runnable = _meet_in_warps(threads, at, sends, block)
+        runnable = sorted(_meet_in_warps(threads, at, sends, block), key=rank.__getitem__)
         if runnable:
             continue
         waiting = [i for i in range(count) if at[i] is not None]
@@ -143,7 +197,7 @@ def run_block(threads: list[tuple[ThreadCoord, Iterator[Any]]], block: Block) ->
             raise BarrierDivergence(f"{threads[ended][0]} ended while {threads[waiting[0]][0]} waits at "
                                     "a barrier", barrier.loc, threads[ended][0])
         block.epoch += 1
-        runnable = waiting
+        runnable = [i for i in order if at[i] is not None]
 
 
 def _meet_in_warps(threads: list[tuple[ThreadCoord, Iterator[Any]]], at: list[Any], sends: list[Any],

@@ -255,10 +255,12 @@ def _fault_kind(returncode: int) -> str:
 
 
 def _run(binary: Path, function: Function, inputs: ConcreteInputs, launch: Optional[np.ndarray],
-         timeout_s: float, memory_mb: int) -> RunResult:
+         timeout_s: float, memory_mb: int, schedule: Optional[str] = None) -> RunResult:
     work = Path(tempfile.mkdtemp(prefix="run-", dir=_CACHE.root()))
     try:
         given = _write_inputs(work, function, inputs, launch)
+        if schedule is not None:  # read by the emulation's launcher (the sandbox passes no environment)
+            (work / "portproof_schedule").write_text(schedule)
         result = run_sandboxed([str(binary)], cwd=work, timeout_s=timeout_s, memory_mb=memory_mb)
         if not result.ok:
             if result.timed_out:
@@ -310,12 +312,14 @@ def _port_harness(source_path: PathLike, port: PortEntry, defines: Mapping[str, 
 
 def run_port(source_path: PathLike, port: PortEntry, inputs: ConcreteInputs, *,
              include_dirs: Sequence[PathLike] = (), defines: Mapping[str, Optional[str]] = {},
-             macro_values: Mapping[str, int] = {}, timeout_s: float = 10, memory_mb: int = 1024) -> RunResult:
-    """Run the CUDA port's host entry, or its kernel with the given launch, in the CPU emulation."""
+             macro_values: Mapping[str, int] = {}, timeout_s: float = 10, memory_mb: int = 1024,
+             schedule: Optional[str] = None) -> RunResult:
+    """Run the CUDA port's host entry, or its kernel with the given launch, in the CPU emulation;
+    `schedule` (a Schedule's `spec`: `index`, `reverse`, `seed N`) orders its blocks and threads."""
     harness = _port_harness(source_path, port, defines, macro_values)
     binary = _CACHE.binary("g++", harness, _port_flags(source_path, include_dirs))
     function = port.kernel if isinstance(port, KernelLaunch) else port
-    return _run(binary, function, inputs, launch_config(port), timeout_s, memory_mb)
+    return _run(binary, function, inputs, launch_config(port), timeout_s, memory_mb, schedule)
 
 
 _RACE_START = re.compile(r"^WARNING: ThreadSanitizer: data race", re.M)

@@ -263,9 +263,9 @@ template <class T> inline T __ldg(const T *p) { return *p; }
 template <class T, class F> inline T portproof_atomic_update(T *address, F update) {
 #ifdef PORTPROOF_TSAN
     T old, desired;
-    __atomic_load(address, &old, __ATOMIC_SEQ_CST);
+    __atomic_load(address, &old, __ATOMIC_RELAXED);
     do desired = update(old);
-    while (!__atomic_compare_exchange(address, &old, &desired, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST));
+    while (!__atomic_compare_exchange(address, &old, &desired, false, __ATOMIC_RELAXED, __ATOMIC_RELAXED));
     return old;
 #else
     T old = *address;
@@ -645,8 +645,51 @@ inline void *portproof_stack(unsigned t, size_t *size) {
     return stacks[t];
 }
 
+// ---- the order in which blocks and threads take their turns -------------------------------------
+// A file `portproof_schedule` in the working directory names it: `index` (the default), `reverse`, or
+// `seed N`, a permutation drawn exactly as portproof/ir/parallel.py's Schedule draws it (splitmix64,
+// Fisher-Yates; one draw for the blocks of each launch, then one for the threads of each block in
+// turn), so that an order found in the IR runs the same way here.
+enum { PORTPROOF_INDEX_ORDER, PORTPROOF_REVERSE_ORDER, PORTPROOF_SEEDED_ORDER };
+static int portproof_order_kind = -1;  // read from the file at the first launch
+static unsigned long long portproof_order_state;
+static unsigned portproof_thread_order[1024];
+
+inline void portproof_read_schedule() {
+    portproof_order_kind = PORTPROOF_INDEX_ORDER;
+    FILE *f = fopen("portproof_schedule", "r");
+    if (!f) return;
+    char word[16] = "";
+    unsigned long long seed = 0;
+    int got = fscanf(f, "%15s %llu", word, &seed);
+    fclose(f);
+    if (got >= 1 && !strcmp(word, "reverse")) portproof_order_kind = PORTPROOF_REVERSE_ORDER;
+    else if (got == 2 && !strcmp(word, "seed")) portproof_order_kind = PORTPROOF_SEEDED_ORDER;
+    else if (got < 1 || strcmp(word, "index")) portproof_unsupported("a portproof_schedule file other than "
+                                                                     "`index`, `reverse` or `seed N`");
+    portproof_order_state = seed;
+}
+
+inline unsigned long long portproof_splitmix() {
+    unsigned long long z = (portproof_order_state += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+template <class T> inline void portproof_order(T *order, T count) {
+    for (T k = 0; k < count; k++)
+        order[k] = portproof_order_kind == PORTPROOF_REVERSE_ORDER ? count - 1 - k : k;
+    if (portproof_order_kind != PORTPROOF_SEEDED_ORDER) return;
+    for (T i = count - 1; i > 0 && count > 1; i--) {
+        T j = (T)(portproof_splitmix() % (unsigned long long)(i + 1));
+        T t = order[i]; order[i] = order[j]; order[j] = t;
+    }
+}
+
 inline void portproof_run_block(portproof_grid_run &r) {
     unsigned threads = r.threads;
+    portproof_order(portproof_thread_order, threads);
     for (unsigned t = 0; t < threads; t++) {
         getcontext(&r.fibers[t]);
         r.fibers[t].uc_stack.ss_sp = portproof_stack(t, &r.fibers[t].uc_stack.ss_size);
@@ -659,7 +702,8 @@ inline void portproof_run_block(portproof_grid_run &r) {
     portproof_race_block_begin(threads, portproof_thread_coords);
     for (;;) {
         int waiting = -1, done = -1;
-        for (unsigned t = 0; t < threads; t++) {
+        for (unsigned k = 0; k < threads; k++) {
+            unsigned t = portproof_thread_order[k];
             if (r.state[t] == PORTPROOF_READY) {
                 r.current = t;
                 threadIdx = portproof_thread_coords(t);
@@ -712,14 +756,23 @@ inline void portproof_run_grid(const char *kernel, dim3 grid, dim3 block, size_t
     portproof_run = &r;
     gridDim = grid;
     blockDim = block;
-    for (unsigned z = 0; z < grid.z; z++)
-        for (unsigned y = 0; y < grid.y; y++)
-            for (unsigned x = 0; x < grid.x; x++) {
-                blockIdx = uint3{x, y, z};
-                portproof_block_serial++;
-                memset(portproof_dynamic_shared, 0xFF, shared);
-                portproof_run_block(r);
-            }
+    if (portproof_order_kind < 0) portproof_read_schedule();
+    unsigned long long blocks = (unsigned long long)grid.x * grid.y * grid.z;
+    // a drawn order is an array; index and reverse order need none (grids can be huge)
+    unsigned long long *order = nullptr;
+    if (portproof_order_kind == PORTPROOF_SEEDED_ORDER) {
+        order = (unsigned long long *)malloc(blocks * sizeof *order);
+        if (!order) portproof_unsupported("a drawn order of this many blocks");
+        portproof_order(order, blocks);
+    }
+    for (unsigned long long k = 0; k < blocks; k++) {
+        unsigned long long b = order ? order[k] : portproof_order_kind == PORTPROOF_REVERSE_ORDER ? blocks - 1 - k : k;
+        blockIdx = uint3{(unsigned)(b % grid.x), (unsigned)(b / grid.x % grid.y), (unsigned)(b / grid.x / grid.y)};
+        portproof_block_serial++;
+        memset(portproof_dynamic_shared, 0xFF, shared);
+        portproof_run_block(r);
+    }
+    free(order);
     portproof_run = nullptr;
     portproof_race_launch_end();
 }
