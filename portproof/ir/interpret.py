@@ -8,6 +8,7 @@ from typing import Any, Iterator, Mapping, Optional
 
 from portproof.diagnostics import Unsupported
 from portproof.ir import nodes as n
+from portproof.ir.cells import Cells, load, store as store_cells
 from portproof.ir.evaluate import UNDEF, ArrayStore, Domain, Evaluator, Frame, conditional
 from portproof.ir.faults import (Access, BadArray, BadLaunch, ExecutionFault, OutOfBounds, Race,
                                  StepLimit, ThreadCoord)
@@ -173,7 +174,11 @@ class _Interpreter(Evaluator):
         flat = self._flat(s.array, store, s.index, st)
         v, t = self.eval(s.value, st)
         self._record(st, s.array, store, flat, "write")
-        store.values[flat] = self._cast(v, t, store.type)
+        v = self._cast(v, t, store.type)
+        if isinstance(flat, Cells):
+            store_cells(self.domain, store.values, store.type, flat, lambda _: v, UNDEF)
+        else:
+            store.values[flat] = v
 
     def map_if(self, s: n.If, st: Frame) -> Iterator[n.Barrier]:
         c, _ = self.eval(s.cond, st)
@@ -191,7 +196,7 @@ class _Interpreter(Evaluator):
         before = {k: a.values[:] for k, a in stores.items()}
         env_before = dict(st.env)
         why = "barrier under a data-dependent condition"
-        self.symbolic += 1
+        self.path.append((cond, True))
         try:
             self._run_to_end(s.then, st, why)
             then_values = {k: a.values[:] for k, a in stores.items()}
@@ -200,11 +205,12 @@ class _Interpreter(Evaluator):
                 a.values[:] = before[k]
             st.env.clear()
             st.env.update(env_before)
+            self.path[-1] = (cond, False)
             self._run_to_end(s.orelse, st, why)
         except ExecutionFault as f:
             raise conditional(f) from f
         finally:
-            self.symbolic -= 1
+            self.path.pop()
         for k, a in stores.items():
             values = a.values
             for i, x in enumerate(then_values[k]):
@@ -246,14 +252,14 @@ class _Interpreter(Evaluator):
             yield from self._block(s.body, st)
 
     def map_return(self, s: n.Return, st: Frame) -> None:
-        if self.symbolic:
+        if self.path:
             raise Unsupported("return under a data-dependent condition", s.loc)
         raise _Return(None if s.value is None else self.eval(s.value, st))
 
     def map_barrier(self, s: n.Barrier, st: Frame) -> Iterator[Any]:
         if st.block is None:
             raise BadLaunch("barrier outside a kernel")
-        if self.symbolic:
+        if self.path:
             raise Unsupported("barrier under a data-dependent condition", s.loc)
         if s.scope == "warp":
             self._in_cuda_block(s, st, "__syncwarp()")
@@ -267,7 +273,7 @@ class _Interpreter(Evaluator):
         """The thread hands its value to the scheduler, which sends back its source lane's."""
         if st.block is None:
             raise BadLaunch("warp shuffle outside a kernel")
-        if self.symbolic:
+        if self.path:
             raise Unsupported("warp shuffle under a data-dependent condition", s.loc)
         self._in_cuda_block(s, st, "warp shuffle")
         target = st.types.get(s.result)
@@ -337,12 +343,18 @@ class _Interpreter(Evaluator):
         flat = self._flat(s.array, store, s.index, st)
         v, t = self.eval(s.value, st)
         v = self._cast(v, t, store.type)
-        old = store.values[flat]
         self._record(st, s.array, store, flat, "atomic")
         if st.block is not None:
-            self._contend(s, store, flat, st)
-        store.values[flat] = UNDEF if old is UNDEF or v is UNDEF else \
-            self._atomic(s.op, old, v, store.type)
+            for k in [k for k, _ in flat.cells] if isinstance(flat, Cells) else [flat]:
+                self._contend(s, store, k, st)
+        if isinstance(flat, Cells):
+            old = load(self.domain, store.values, store.type, flat, UNDEF)
+            store_cells(self.domain, store.values, store.type, flat,
+                        lambda o: UNDEF if v is UNDEF else self._atomic(s.op, o, v, store.type), UNDEF)
+        else:
+            old = store.values[flat]
+            store.values[flat] = UNDEF if old is UNDEF or v is UNDEF else \
+                self._atomic(s.op, old, v, store.type)
         if s.result is not None:
             target = st.types.get(s.result)
             if target is None:
