@@ -136,3 +136,45 @@ def test_histogram_shared_increment_is_a_confirmed_refutation():
     assert run.stdout.startswith("not-equivalent: race")
     assert "executed under ThreadSanitizer: data race" in run.stdout
     assert "shared_increment.cu:27" in run.stdout
+
+
+FUSED_ARGMAX = """\
+__global__ void argmax(int n, const int *x, int *max_val, int *idx) {
+    int i = blockIdx.x * blockDim.x + threadIdx.x;
+    if (i < n) atomicMax(max_val, x[i]);
+    if (i < n && x[i] == READ) atomicMin(idx, i);
+}
+"""
+ARGMAX_FN = Function("argmax", "kernel", (ScalarParam("n", I32), ArrayParam("x", I32, (), "in"),
+                                          ArrayParam("max_val", I32, (), "inout"),
+                                          ArrayParam("idx", I32, (), "inout")), ())
+
+
+def _argmax_inputs(x):
+    return ConcreteInputs({"n": len(x)}, {"x": np.array(x, np.int32), "max_val": np.array([-2 ** 31], np.int32),
+                                          "idx": np.array([len(x)], np.int32)})
+
+
+@pytest.mark.parametrize("x", [[1, 0], [1, 2]])
+def test_plain_read_against_another_threads_atomic_is_a_race(tmp_path, x):
+    # thread 0 reads max_val after its own atomicMax, unordered with thread 1's atomicMax (an atomic
+    # write and a plain read of one address), whichever value thread 1 writes
+    report, path = _races(tmp_path, "argmax.cu", FUSED_ARGMAX.replace("READ", "*max_val"), ARGMAX_FN,
+                          _argmax_inputs(x), (1, 1, 1), (4, 1, 1))
+    assert report.race is not None, report.report
+    assert {(a.kind, a.line) for a in report.race} == {("write", 3), ("read", 4)}
+
+
+def test_atomic_max_and_min_of_all_threads_are_no_race(tmp_path):
+    report, _ = _races(tmp_path, "argmax.cu", FUSED_ARGMAX.replace("READ", "x[0]"), ARGMAX_FN,
+                       _argmax_inputs([3, 1, 3, 2]), (1, 1, 1), (4, 1, 1))
+    assert report.race is None and report.fault is None, report.report
+
+
+def test_fused_argmax_without_barrier_is_a_confirmed_refutation():
+    pair = ROOT / "corpus-next" / "argmax"
+    run = subprocess.run([str(Path(sys.executable).with_name("validate")), str(pair / "original.c"),
+                          str(pair / "mutants" / "fused_no_barrier.cu"), "--contract", str(pair / "contract.toml")],
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert "executed under ThreadSanitizer: data race" in run.stdout

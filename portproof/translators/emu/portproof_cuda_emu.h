@@ -259,13 +259,15 @@ inline int __ffs(int v) { return __builtin_ffs(v); }
 template <class T> inline T __ldg(const T *p) { return *p; }
 
 // Atomics are plain read-modify-writes: fibers switch only at barriers, so nothing interleaves.
-// The race-checking build makes them real atomics, so that ThreadSanitizer does not report them.
+// The race-checking build makes them real atomics, so that ThreadSanitizer does not report them
+// against each other. Only compare-exchanges touch the address: ThreadSanitizer misses a race of
+// an atomic write against another thread's plain read when the writer loaded the address
+// atomically just before, so the first exchange starts from a guess and a failure loads the value.
 template <class T, class F> inline T portproof_atomic_update(T *address, F update) {
 #ifdef PORTPROOF_TSAN
-    T old, desired;
-    __atomic_load(address, &old, __ATOMIC_RELAXED);
+    T old{}, desired;
     do desired = update(old);
-    while (!__atomic_compare_exchange(address, &old, &desired, false, __ATOMIC_RELAXED, __ATOMIC_RELAXED));
+    while (!__atomic_compare_exchange(address, &old, &desired, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST));
     return old;
 #else
     T old = *address;
