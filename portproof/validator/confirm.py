@@ -3,7 +3,7 @@ with gcc, the port through the CPU emulation of CUDA built from its own text (an
 through the same emulation built with ThreadSanitizer)."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Mapping, Optional, Sequence
 
 import numpy as np
@@ -15,6 +15,7 @@ from portproof.validator.execute import ConcreteInputs, RaceReport, RunResult, r
 from portproof.validator.harness import KernelLaunch
 from portproof.validator.inputs import Inputs, Sizes, make_inputs, size_names
 from portproof.validator.launch import concrete_launch, evaluate_int
+from portproof.validator.orders import OrderFinding
 from portproof.ir.concrete import DTYPES
 from portproof.validator.search import RETURN, Finding, close, exact_equal, tolerance
 from portproof.validator.verdict import Counterexample
@@ -165,6 +166,72 @@ def _amplified_race(pair: Pair, sources: Sources, finding: Finding, timeout_s: f
                                   finding.statement, " ".join(x for x in (finding.detail, note) if x), True,
                                   f"{how}; the race shows at these sizes")
     return None
+
+
+def confirm_orders(pair: Pair, sources: Sources, finding: OrderFinding, timeout_s: float = 10,
+                   fp: str = "ieee") -> Counterexample:
+    """Run the original, and the port in the finding's two orders of blocks and threads (the CUDA
+    emulation with that schedule; an OpenMP port once, with 4 threads, as its runtime orders them).
+    Confirmed when the port's two runs differ (its result is no function of its input, and at least
+    one of them is not the original's), or when a run of the port differs from the original."""
+    inputs = finding.inputs
+    base = dict(sizes=dict(inputs.sizes), scalars=dict(inputs.scalars), arrays=_arrays(inputs),
+                launch=_launch_text(pair, inputs))
+    seen = f"in the IR, {finding.atomics} give different results in {finding.first} and in {finding.second}"
+    if is_openmp_port(sources.port):
+        cex = confirm(pair, sources, Finding("value", inputs, detail=seen), timeout_s, fp)
+        note = "" if cex.confirmed else " (the thread order of a real OpenMP run cannot be chosen)"
+        return replace(cex, detail=cex.detail + note)
+    macro_values = {m: inputs.sizes[m] for m in pair.macros}
+    orig_in = ConcreteInputs({p.name: inputs.all_scalars()[p.name] for p in pair.orig_raw.params
+                              if not isinstance(p, ArrayParam)}, _shaped(pair, inputs))
+    orig = run_original(sources.original, pair.orig_raw, orig_in, include_dirs=sources.include_dirs,
+                        defines=sources.define_map, macro_values=macro_values, timeout_s=timeout_s)
+    entry, how = _port_entry(pair, inputs)
+    runs = [run_port(sources.port, entry, _port_inputs(pair, inputs, pair.port_raw),
+                     include_dirs=sources.include_dirs, defines=sources.define_map, macro_values=macro_values,
+                     timeout_s=timeout_s, schedule=s.spec) for s in (finding.first, finding.second)]
+    base["confirmation"] = f"original compiled with gcc; {how}, run twice: blocks and threads in " \
+                           f"{finding.first}, then in {finding.second}"
+    faults = [f"{what} faults: {r.fault}" for what, r in zip(("the original", "the port", "the port"),
+                                                               (orig, *runs)) if r.fault]
+    if faults:
+        return Counterexample("thread order", **base, detail=f"{seen} | executed: {faults[0]}", confirmed=False)
+    first, second = runs
+    split = _first_difference(pair, _as_original(pair, first), second, fp)
+    if split is None:
+        diff = _first_difference(pair, orig, first, fp)
+        if diff is None:
+            return Counterexample("thread order", **base, confirmed=False,
+                                  detail=f"{seen} | executing both programs from source, the port in both "
+                                         f"orders, gave the original's outputs")
+        array, flat, expected, actual, note = diff
+        return Counterexample("value", **base, array=array, index=_unflatten(pair, array, flat, inputs),
+                              expected=expected, actual=actual, confirmed=True,
+                              detail=f"{seen}; executed, both orders give the same result, which is not the "
+                                     f"original's {note}".rstrip())
+    array, flat, a, b, note = split
+    expected = orig.return_value if flat is None else np.ravel(orig.arrays[array])[flat].item()
+    differs_first = not bool(exact_equal(expected, a)) if fp == "ieee" else True
+    return Counterexample(
+        "thread order", **base, array=array, index=_unflatten(pair, array, flat, inputs), expected=expected,
+        actual=a if differs_first else b, confirmed=True,
+        orders=[{"order": str(finding.first), "value": a}, {"order": str(finding.second), "value": b}],
+        detail=f"result depends on thread order: {finding.atomics}; {_place(array, pair, flat, inputs)} is "
+               f"{a!r} in {finding.first} and {b!r} in {finding.second}, the original gives {expected!r} "
+               f"({note or 'compared within the tolerance'})")
+
+
+def _as_original(pair: Pair, port: RunResult) -> RunResult:
+    """A run of the port with its arrays named as the original's, to compare two runs of the port."""
+    arrays = {p.name: port.arrays[pair.port_names.get(p.name, p.name)] for p in pair.orig_raw.params
+              if isinstance(p, ArrayParam)}
+    return replace(port, arrays=arrays)
+
+
+def _place(array: str, pair: Pair, flat: Optional[int], inputs: Inputs) -> str:
+    index = _unflatten(pair, array, flat, inputs)
+    return array if index is None else array + "".join(f"[{i}]" for i in index)
 
 
 def _arrays(inputs: Inputs) -> dict[str, list]:

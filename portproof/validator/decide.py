@@ -18,13 +18,14 @@ from portproof.translators.cuda_frontend import parse_cuda
 from portproof.translators.preprocess import integer_macros
 from portproof.validator.binding import Pair, bind, is_openmp_port
 from portproof.validator.bounded import bounded_check
-from portproof.validator.confirm import Sources, confirm
+from portproof.validator.confirm import Sources, confirm, confirm_orders
 from portproof.validator.contract import Contract
 from portproof.validator.execute import compile_check_original, compile_check_port
 from portproof.validator.execute_c import compile_check_omp_port
 from portproof.validator.extents import infer_extents
 from portproof.validator.inputs import largest_sizes, make_inputs
 from portproof.validator.launch import clamp_grids, launch_limit_violations, threads_launched
+from portproof.validator.orders import OTHER_ORDERS, describe, order_search, reassociation, sensitive_atomics
 from portproof.validator.prove import NotProvable, prove_all_sizes, setting_for
 from portproof.validator.reward import reward_for
 from portproof.validator.search import Finding, search
@@ -171,8 +172,9 @@ def _decide(pair: Pair, original: str, port: str, options: Options, deadline: fl
     if c.fp == "ieee":
         notes.append("bit-exact IEEE arithmetic (--fp ieee): binary32/binary64, round to nearest even, no "
                      "contraction into FMA (compile the port with nvcc -fmad=false); +0 and -0 differ, NaNs are equal")
-        return _bounded(pair, sources, options, deadline, checks, notes, heavy,
-                        "--fp ieee has no proof for all sizes, only the bounded check")
+        return _thread_orders(pair, sources, options, deadline, checks, notes, _bounded(
+            pair, sources, options, deadline, checks, notes, heavy, "--fp ieee has no proof for all sizes, "
+            "only the bounded check"))
     try:
         setting = setting_for(pair.orig_raw, pair.shapes, set(pair.macros), timeout_ms=2000)
         proof = prove_all_sizes(pair.orig_fn, pair.proof_fn, setting)
@@ -193,8 +195,56 @@ def _decide(pair: Pair, original: str, port: str, options: Options, deadline: fl
         checks.append(Check("all-sizes", "passed", f"every element of {', '.join(proof.arrays)} proved equal"))
         checks.append(Check("bounds", "passed", "every access of the port proved in bounds for all sizes"))
         checks.append(Check("race", "passed", "every element has one writer per launch, reads are own-cell"))
-        return Equivalent("all-sizes", None, tuple(notes))
-    return _bounded(pair, sources, options, deadline, checks, notes, heavy, why)
+        return _thread_orders(pair, sources, options, deadline, checks, notes,
+                              _reassociated(pair, options, Equivalent("all-sizes", None, tuple(notes))))
+    return _thread_orders(pair, sources, options, deadline, checks, notes,
+                          _reassociated(pair, options, _bounded(pair, sources, options, deadline, checks, notes,
+                                                                heavy, why)))
+
+
+def _reassociated(pair: Pair, options: Options, verdict: Verdict) -> Verdict:
+    """--fp real: an equivalence that holds only because float sums may be reordered says so."""
+    sizes = largest_sizes(pair.orig_fn, pair.macros, options.contract.bound)
+    if not isinstance(verdict, Equivalent) or threads_launched(pair.port_fn, sizes.as_dict()) > HEAVY_LAUNCH:
+        return verdict
+    why = reassociation(pair, sizes)
+    return verdict if why is None else replace(verdict, notes=verdict.notes + (why,))
+
+
+def _thread_orders(pair: Pair, sources: Sources, options: Options, deadline: float, checks: list[Check],
+                   notes: list[str], verdict: Verdict) -> Verdict:
+    """Every check above runs the port's threads in one order. Where an atomic can make the result
+    depend on the order (floats under ieee, a used old value, an exchange), look for an input and
+    two orders that differ; an equivalence seen in one order only is no more than `unknown`."""
+    c = options.contract
+    atomics = sensitive_atomics(pair.port, c.fp)
+    if not atomics or isinstance(verdict, (NotEquivalent, Error)):
+        return verdict
+    report = order_search(pair, bound=c.bound, deadline=deadline, fp=c.fp)
+    found = report.finding
+    if found is not None and not options.confirm:
+        return Unknown(Reason.UNCONFIRMED, f"candidate counterexample not executed (--no-confirm): the port's "
+                       f"result depends on thread order in the IR ({found.atomics}; {found.first} and "
+                       f"{found.second}) at sizes {found.inputs.sizes}", None, tuple(notes))
+    if found is not None:
+        cex = confirm_orders(pair, sources, found, max(1.0, min(10.0, deadline - time.monotonic())), c.fp)
+        checks.append(Check("thread order", "failed" if cex.confirmed else "unknown", cex.confirmation))
+        if cex.confirmed:
+            return NotEquivalent(cex, tuple(notes))
+        return Unknown(Reason.UNCONFIRMED, f"the port's result depends on thread order in the IR, not "
+                       f"reproduced by running it from source: {cex.detail}", None, tuple(notes))
+    tried = (f"{report.orders} orders (index, reverse, {len(OTHER_ORDERS) - 1} seeded permutations) on "
+             f"{report.inputs} inputs where threads meet at one element" +
+             (f", up to sizes {report.sizes}" if report.sizes else "") + ", all with the same results")
+    checks.append(Check("thread order", "unknown", tried))
+    if not isinstance(verdict, Equivalent):
+        return verdict
+    what = "float atomics" if c.fp == "ieee" and any(a.result is None and a.op != "exch" for a in atomics) \
+        else "atomics whose old value is used or that exchange"
+    scope = "for all sizes" if verdict.scope == "all-sizes" else f"for every size up to {verdict.bound}"
+    return Unknown(Reason.THREAD_ORDER, f"{what} ({describe(report.contended or atomics)}): the result may "
+                   f"depend on thread order under --fp {c.fp}; {tried}; equivalent {scope} in index order "
+                   f"only", None, verdict.notes)
 
 
 def _bounded(pair: Pair, sources: Sources, options: Options, deadline: float, checks: list[Check],

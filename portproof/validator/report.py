@@ -23,6 +23,8 @@ def render_text(result: Result) -> str:
             lines.append(f"  output:   {c.array}{where}")
             lines.append(f"  expected: {_fmt(c.expected)}   (original)")
             lines.append(f"  actual:   {_fmt(c.actual)}   (port)")
+        for run in c.orders or ():
+            lines.append(f"  port in {run['order']}: {_fmt(run['value'])}")
         if c.statement:
             lines.append(f"  written by: {c.statement}")
         if c.detail:

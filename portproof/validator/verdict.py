@@ -16,6 +16,7 @@ class Reason(str, Enum):
     APPROXIMATION = "approximation"
     SOLVER = "solver-error"
     UNCONFIRMED = "unconfirmed"
+    THREAD_ORDER = "thread-order"  # the result may depend on the order of threads; not all orders checked
 
 
 @dataclass(frozen=True)
@@ -27,7 +28,7 @@ class Check:
 
 @dataclass(frozen=True)
 class Counterexample:
-    kind: str                         # value | race | out-of-bounds | uninitialized | fault
+    kind: str                         # value | race | out-of-bounds | uninitialized | fault | thread order
     sizes: dict[str, Any]             # integer scalars (sizes, macros)
     scalars: dict[str, Any]           # the other scalars
     arrays: dict[str, list]           # input array contents (flat)
@@ -40,6 +41,8 @@ class Counterexample:
     detail: str = ""
     confirmed: bool = False
     confirmation: str = ""            # how it was executed on both sides
+    # kind "thread order": the port run twice on the input, [{"order": ..., "value": ...}] per run
+    orders: Optional[list[dict[str, Any]]] = None
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,188 @@
+"""Results that may depend on the order of threads: the atomics that make them so, and a search for an
+input and two schedules of the port's IR whose results differ."""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+import numpy as np
+
+from portproof.diagnostics import Unsupported
+from portproof.ir.concrete import DTYPES, arrays_to_numpy, run_concrete
+from portproof.ir.faults import ExecutionFault
+from portproof.ir.mapper import walk
+from portproof.ir.nodes import ArrayParam, Atomic, LocalArray, Program
+from portproof.ir.parallel import Schedule
+from portproof.ir.types import ScalarType
+from portproof.validator.binding import Pair
+from portproof.validator.bounded import _random_floats
+from portproof.validator.inputs import Inputs, Sizes, make_inputs, size_names, size_tuples
+from portproof.validator.search import MAX_STEPS, RETURN, compare_outputs, port_step_limit
+
+INDEX = Schedule()
+OTHER_ORDERS = (Schedule("reverse"), *(Schedule("seeded", seed) for seed in range(1, 7)))
+INPUTS_PER_SIZE = 3
+BUDGET_S = 4.0  # of the search; what is left of the deadline when less
+
+
+def order_sensitive(atomic: Atomic, type: Optional[ScalarType], fp: str) -> bool:
+    """Whether two threads applying `atomic` to one element may leave a result that depends on
+    which goes first: its old value is used, it exchanges, or it rounds (floats under ieee; min and
+    max too, which pick between -0 and +0 and skip NaN by order)."""
+    if atomic.result is not None or atomic.op == "exch":
+        return True
+    return type is None or (type.is_float and fp == "ieee")
+
+
+def sensitive_atomics(program: Program, fp: str) -> list[Atomic]:
+    """The port's atomics that may be order-sensitive (element types from the arrays' declarations;
+    an array declared with two types counts as float)."""
+    types: dict[str, set[ScalarType]] = {}
+    for f in program.functions:
+        for p in f.params:
+            if isinstance(p, ArrayParam):
+                types.setdefault(p.name, set()).add(p.type)
+        for s in walk(f.body):
+            if isinstance(s, LocalArray):
+                types.setdefault(s.name, set()).add(s.type)
+    found = []
+    for f in program.functions:
+        for s in walk(f.body):
+            if isinstance(s, Atomic):
+                declared = types.get(s.array, set())
+                t = None if not declared else next((x for x in declared if x.is_float), next(iter(declared)))
+                if order_sensitive(s, t, fp):
+                    found.append(s)
+    return found
+
+
+def describe(atomics: list[Atomic]) -> str:
+    """`atomic add on d_s (port.cu:7), ...`, each statement once, in source order."""
+    seen = sorted({(str(a.loc) if a.loc else "", a.op, a.array) for a in atomics})
+    return ", ".join(f"atomic {op} on {array}" + (f" ({loc})" if loc else "") for loc, op, array in seen)
+
+
+@dataclass(frozen=True)
+class OrderFinding:
+    """An input on which the port's IR gives two results under two schedules."""
+    inputs: Inputs
+    first: Schedule
+    second: Schedule
+    array: str                    # RETURN for the return value
+    index: Optional[int]
+    first_value: Any
+    second_value: Any
+    atomics: str                  # the contended atomics, described
+
+
+@dataclass
+class OrderReport:
+    finding: Optional[OrderFinding] = None
+    inputs: int = 0               # inputs run in every order
+    contended: list[Atomic] = field(default_factory=list)  # order-sensitive atomics seen contended
+    sizes: str = ""               # the largest sizes tried
+
+    @property
+    def orders(self) -> int:
+        return 1 + len(OTHER_ORDERS)
+
+
+def order_search(pair: Pair, *, bound: int, deadline: float, fp: str) -> OrderReport:
+    """Run the port's IR in index order and in OTHER_ORDERS on random inputs (floats of mixed
+    magnitudes, whose sums round) at every size tuple up to `bound`; the first two orders whose
+    results differ (bit-exactly under ieee, beyond the tolerance under real) are the finding."""
+    report = OrderReport()
+    rng = np.random.default_rng(11)
+    stop = min(deadline, time.monotonic() + BUDGET_S)
+    # the largest sizes first: more threads meet at one element there
+    for sizes in reversed(list(size_tuples(size_names(pair.orig_fn, pair.macros), pair.macros, bound))):
+        for _ in range(INPUTS_PER_SIZE):
+            if time.monotonic() > stop:
+                return report
+            inputs = float_inputs(pair, sizes, rng)
+            if inputs is None:
+                break
+            limit = _step_limit(pair, inputs)
+            base = None if limit is None else _run(pair, inputs, INDEX, fp, limit)
+            if base is None:
+                break
+            outputs, contended = base
+            if not contended:
+                continue
+            report.inputs += 1
+            report.sizes = str(sizes.as_dict())
+            report.contended += [a for a in contended if a not in report.contended]
+            for schedule in OTHER_ORDERS:
+                other = _run(pair, inputs, schedule, fp, limit)
+                if other is None:
+                    continue  # a fault in one order only is left to the other checks
+                diff = compare_outputs(pair, outputs, other[0], fp)
+                if diff is not None:
+                    array, index, _, first, second = diff
+                    report.finding = OrderFinding(inputs, INDEX, schedule, array, index, first, second,
+                                                  describe(contended))
+                    return report
+    return report
+
+
+def reassociation(pair: Pair, sizes: Sizes) -> Optional[str]:
+    """Under --fp real: why an equivalence holds only up to reassociation, from one run of both IRs
+    on random floats at `sizes`: float atomics that threads apply to one element in the order they
+    arrive, or outputs that differ from the original's in their last bits."""
+    inputs = float_inputs(pair, sizes, np.random.default_rng(5))
+    limit = None if inputs is None else _step_limit(pair, inputs)
+    if limit is None:
+        return None
+    try:
+        o = run_concrete(pair.original, pair.orig_fn.name, inputs.all_scalars(), inputs.arrays, max_steps=MAX_STEPS)
+        q = run_concrete(pair.port, pair.port_fn.name, inputs.all_scalars(), inputs.arrays, max_steps=limit)
+    except (ExecutionFault, Unsupported):
+        return None
+    why = []
+    atomics = [a for a, t in q.contended.items() if t.is_float and a.op in ("add", "sub")]
+    if atomics:
+        why.append(f"{describe(atomics)}: threads add in the order they arrive")
+    diff = compare_outputs(pair, {**arrays_to_numpy(o), RETURN: o.return_value},
+                           {**arrays_to_numpy(q), RETURN: q.return_value}, "ieee")
+    if diff is not None:
+        array, _, _, expected, actual = diff
+        why.append(f"on random floats at sizes {sizes.as_dict()} the {array if array == RETURN else array + ' values'} "
+                   f"differ in rounding ({expected!r} in the original, {actual!r} in the port)")
+    return "equivalent up to reassociation: " + "; ".join(why) if why else None
+
+
+def float_inputs(pair: Pair, sizes: Sizes, rng: np.random.Generator) -> Optional[Inputs]:
+    """Random inputs at `sizes` whose floats have mixed magnitudes (their sums round)."""
+    inputs = make_inputs(pair.orig_fn, pair.shapes, sizes, rng)
+    if inputs is None:
+        return None
+    for p in pair.orig_fn.params:
+        if p.type.is_float and p.name in inputs.scalars:
+            inputs.scalars[p.name] = float(DTYPES[p.type](_random_floats(rng, 1)[0]))
+        elif p.type.is_float and p.name in inputs.arrays:
+            inputs.arrays[p.name] = _random_floats(rng, inputs.arrays[p.name].size).astype(DTYPES[p.type])
+    return inputs
+
+
+def _step_limit(pair: Pair, inputs: Inputs) -> Optional[int]:
+    """The port's step limit on `inputs`; None when the original faults there (outside the contract)."""
+    try:
+        o = run_concrete(pair.original, pair.orig_fn.name, inputs.all_scalars(), inputs.arrays,
+                         max_steps=MAX_STEPS)
+    except (ExecutionFault, Unsupported):
+        return None
+    return port_step_limit(pair, o.steps, inputs.sizes)
+
+
+def _run(pair: Pair, inputs: Inputs, schedule: Schedule, fp: str,
+         limit: int) -> Optional[tuple[dict, list[Atomic]]]:
+    """The port's outputs (keyed as the original's) and its contended order-sensitive atomics; None
+    when it faults (the other checks deal with faults)."""
+    try:
+        q = run_concrete(pair.port, pair.port_fn.name, inputs.all_scalars(), inputs.arrays,
+                         max_steps=limit, schedule=schedule)
+    except (ExecutionFault, Unsupported):
+        return None
+    contended = [a for a, t in q.contended.items() if order_sensitive(a, t, fp)]
+    return {**arrays_to_numpy(q), RETURN: q.return_value}, contended
