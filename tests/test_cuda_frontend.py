@@ -225,7 +225,7 @@ __global__ void transpose(const float *in, float *out, int n) {
 """)
     body = unit.program.function("transpose").body
     assert body[0] == LocalArray("tile", F32, (C(16), B("+", C(16), C(1))), "shared")
-    assert body[1] == LocalArray("scratch", F32, (V("__dynamic_shared_elems"),), "shared")
+    assert body[1] == LocalArray("scratch", F32, (), "shared")
     assert body[2] == Declare("x", I32, B("+", B("*", V("blockIdx.x"), C(16)), V("threadIdx.x")))
     assert body[4].then == (Store("tile", (V("threadIdx.y"), V("threadIdx.x")),
                                   Load("in", (B("+", B("*", V("y"), V("n")), V("x")),))),)

@@ -10,7 +10,7 @@ from portproof.ir.nodes import (Assign, Atomic, Binary, Const, Declare, Expr, Fo
                                 LocalArray, Return, SourceLoc, Stmt, Store, Unary, Var,
                                 While)
 from portproof.ir.types import I32, U32, ScalarType
-from portproof.translators.cuda_context import (DYNAMIC_SHARED_ELEMS, Array, Boxed, Dim3, ErrorCode, Scalar,
+from portproof.translators.cuda_context import (Array, Boxed, Dim3, ErrorCode, Scalar,
                                                 Scopes, Symbol, scalar_type, text)
 from portproof.translators.cuda_lower_expr import (ATOMICS, SHUFFLES, ExprLowerer, Unit, callee_name,
                                                    declarator_name, strip_parens)
@@ -275,12 +275,12 @@ class StmtLowerer(HostCalls, ExprLowerer):
             raise self.unsupported(f"array declarator `{text(target)}`", target)
         shared = "__shared__" in quals
         if shared and "extern" in quals and sizes == [None]:
-            extents: tuple[Expr, ...] = (Var(DYNAMIC_SHARED_ELEMS),)
+            extents: tuple[Expr, ...] = ()  # dynamic shared memory: sized by the launch (IR convention)
         elif None in sizes or "extern" in quals:
             raise self.unsupported(f"array without a size `{text(target)}`", target)
         else:
             extents = tuple(self.expr(s) for s in sizes)
-        self.declare(text(node), Array(ctype, len(extents)), target)
+        self.declare(text(node), Array(ctype, max(1, len(extents))), target)
         return [LocalArray(text(node), ctype, extents, "shared" if shared else "local", self.loc(target))]
 
     def dim3_declaration(self, d: TSNode) -> list[Stmt]:

@@ -1,0 +1,22 @@
+// EXPECT: not-equivalent
+// BUG-CLASS: missing-syncthreads
+// ARGS: --launch '<<<(n + 127) / 128, 128, (128 + 2) * sizeof(double)>>>'
+// NOTE: no __syncthreads() between staging the tile and reading it: thread 1 reads s[3], which thread 2 stages (a race on s[3] between threads 1 and 2 of block 0); n=3
+// Tiled through dynamic shared memory: each block stages its 128 points of A plus one halo point on
+// each side (the launch's third parameter sizes the tile), then updates its interior points from it.
+__global__ void jacobi_1d_step(int n, const double *A, double *B)
+{
+    extern __shared__ double s[];
+    int g = blockIdx.x * blockDim.x + threadIdx.x;  // the point of A this thread stages
+    int t = threadIdx.x + 1;                         // its slot in the tile
+
+    if (g < n)
+        s[t] = A[g];
+    if (threadIdx.x == 0 && g > 0 && g - 1 < n)
+        s[0] = A[g - 1];
+    if (threadIdx.x == blockDim.x - 1 && g + 1 < n)
+        s[t + 1] = A[g + 1];
+
+    if (g >= 1 && g < n - 1)
+        B[g] = 0.33333 * (s[t - 1] + s[t] + s[t + 1]);
+}
