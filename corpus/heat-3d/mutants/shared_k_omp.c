@@ -1,0 +1,19 @@
+// EXPECT: not-equivalent
+// BUG-CLASS: private-forgotten
+// NOTE: private(j) but not k: the innermost counter is shared by all threads; with 2 threads, n=4: the threads running i=1 and i=2 race on k (one thread's k++ can skip points of the other's line)
+void heat_3d_step(int n, double A[n][n][n], double B[n][n][n])
+{
+    int i, j, k;
+
+#pragma omp parallel for private(j) schedule(static)
+    for (i = 1; i < n - 1; i++) {
+        for (j = 1; j < n - 1; j++) {
+            for (k = 1; k < n - 1; k++) {
+                B[i][j][k] = 0.125 * (A[i + 1][j][k] - 2.0 * A[i][j][k] + A[i - 1][j][k])
+                           + 0.125 * (A[i][j + 1][k] - 2.0 * A[i][j][k] + A[i][j - 1][k])
+                           + 0.125 * (A[i][j][k + 1] - 2.0 * A[i][j][k] + A[i][j][k - 1])
+                           + A[i][j][k];
+            }
+        }
+    }
+}

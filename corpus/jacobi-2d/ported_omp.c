@@ -1,0 +1,12 @@
+// EXPECT: equivalent
+// SCOPE: all-sizes
+/* OpenMP port of one 5-point Jacobi sweep: the interior as one collapsed loop */
+void jacobi_2d_step(int n, double A[n][n], double B[n][n])
+{
+    int i, j;
+
+#pragma omp parallel for collapse(2) schedule(static)
+    for (i = 1; i < n - 1; i++)
+        for (j = 1; j < n - 1; j++)
+            B[i][j] = 0.2 * (A[i][j] + A[i][j - 1] + A[i][1 + j] + A[1 + i][j] + A[i - 1][j]);
+}
