@@ -9,7 +9,6 @@ from typing import Mapping, Optional, Sequence
 import numpy as np
 
 from portproof.diagnostics import CompileError, PortproofError, Unsupported
-from portproof.ir.faults import StepLimit
 from portproof.ir.nodes import Expr, Program
 from portproof.ir.parse import parse_expr
 from portproof.ir.printer import to_text
@@ -29,7 +28,7 @@ from portproof.validator.launch import clamp_grids, launch_limit_violations, thr
 from portproof.validator.orders import OTHER_ORDERS, describe, order_search, reassociation, sensitive_atomics
 from portproof.validator.prove import NotProvable, prove_all_sizes, setting_for
 from portproof.validator.reward import reward_for
-from portproof.validator.search import Finding, block_edge_sizes, search
+from portproof.validator.search import Finding, search
 from portproof.validator.spaces import space_violations
 from portproof.validator.verdict import (
     Check, Equivalent, Error, NotEquivalent, Reason, Result, Unknown, Verdict,
@@ -280,8 +279,6 @@ def _bounded(pair: Pair, sources: Sources, options: Options, deadline: float, ch
             finding = Finding("value", bounded.model, detail=f"found by {bounded.found_by} (bounded check)")
         elif bounded.proved_bound < c.bound:
             finding = search(pair, bound=c.bound, deadline=deadline, seeds=2, fp=c.fp).finding
-        if finding is None:
-            finding = _block_edge(pair, options, deadline, checks)
     runs = f"random runs of both IRs for every size up to {min(2, c.bound)}"
     checks.append(Check("testing", "passed" if small.finding is None else "failed", f"{small.runs} {runs}"))
     if finding is not None:
@@ -302,27 +299,6 @@ def _bounded(pair: Pair, sources: Sources, options: Options, deadline: float, ch
     checks.append(Check("bounded", "unknown", bounded.stopped))
     return Unknown(Reason.TIMEOUT if "time limit" in bounded.stopped else Reason.UNSUPPORTED,
                    f"no proof for all sizes ({why}); bounded check: {bounded.stopped}", None, tuple(notes))
-
-
-def _block_edge(pair: Pair, options: Options, deadline: float, checks: list[Check]) -> Optional[Finding]:
-    """One run of both IRs with every size past the first thread-block boundary: halos, tiles and
-    guards at a block's edge first act there, beyond the bound of the exhaustive check."""
-    c = options.contract
-    edge = block_edge_sizes(pair, c.bound)
-    if edge is None:
-        return None
-    report = search(pair, bound=c.bound, deadline=deadline, seeds=1, fp=c.fp, sizes=[edge])
-    where = ", ".join(f"{k}={v}" for k, v in edge.values)
-    if report.finding is not None and f"{StepLimit.kind}:" in report.finding.detail:
-        # at these sizes a correct port may simply need more steps than a run is given
-        checks.append(Check("block edge", "skipped", f"the run at {where} reached the step limit"))
-        return None
-    if report.runs == 0:
-        checks.append(Check("block edge", "skipped", f"no run at {where} (inputs too large, or no time left)"))
-    else:
-        checks.append(Check("block edge", "passed" if report.finding is None else "failed",
-                            f"a random run of both IRs at {where}"))
-    return report.finding
 
 
 def _identical(pair: Pair) -> bool:
