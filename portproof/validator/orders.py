@@ -79,9 +79,9 @@ class OrderFinding:
 @dataclass
 class OrderReport:
     finding: Optional[OrderFinding] = None
-    inputs: int = 0               # inputs run in every order
+    inputs: int = 0               # inputs run in every order, with order-sensitive atomics contended
     contended: list[Atomic] = field(default_factory=list)  # order-sensitive atomics seen contended
-    sizes: str = ""               # the largest sizes tried
+    sizes: str = ""               # the largest sizes of those inputs
 
     @property
     def orders(self) -> int:
@@ -110,10 +110,10 @@ def order_search(pair: Pair, *, bound: int, deadline: float, fp: str) -> OrderRe
             outputs, contended = base
             if not contended:
                 continue
-            report.inputs += 1
-            report.sizes = str(sizes.as_dict())
             report.contended += [a for a in contended if a not in report.contended]
             for schedule in OTHER_ORDERS:
+                if time.monotonic() > stop:
+                    return report
                 other = _run(pair, inputs, schedule, fp, limit)
                 if other is None:
                     continue  # a fault in one order only is left to the other checks
@@ -123,6 +123,8 @@ def order_search(pair: Pair, *, bound: int, deadline: float, fp: str) -> OrderRe
                     report.finding = OrderFinding(inputs, INDEX, schedule, array, index, first, second,
                                                   describe(contended))
                     return report
+            report.inputs += 1
+            report.sizes = report.sizes or str(sizes.as_dict())
     return report
 
 
