@@ -262,6 +262,76 @@ parallel omp (omp_i_2 < n) {
 }"""
 
 
+def test_nowait_loops_become_one_parallel_loop_over_all_their_iterations(tmp_path):
+    """No barrier between the loops: every iteration of one is unordered with every iteration of the other."""
+    program = lower(tmp_path, """\
+void f(int n, int m, double *a, double *b, double *c)
+{
+#pragma omp parallel
+    {
+#pragma omp for nowait
+        for (int i = 0; i < n; i++) a[i] = 1.0;
+#pragma omp for nowait collapse(2)
+        for (int i = 0; i < n; i++) for (int j = 0; j < m; j++) b[i*m+j] = 2.0;
+#pragma omp for
+        for (int i = 0; i < m; i++) c[i] = 3.0;
+#pragma omp for nowait
+        for (int i = 0; i < m; i++) c[i] += 1.0;
+    }
+}
+""")
+    assert body_text(program) == """\
+parallel omp (omp_w < n + n * m + m) {
+  if (omp_w < n) {
+    int omp_i = omp_w;
+    int i = omp_i;
+    a[i] = 1.0;
+  } else if (omp_w < n + n * m) {
+    int omp_i_2 = (omp_w - n) / m;
+    int omp_j = (omp_w - n) % m;
+    int i_2 = omp_i_2;
+    int j = omp_j;
+    b[i_2 * m + j] = 2.0;
+  } else {
+    int omp_i_3 = omp_w - (n + n * m);
+    int i_3 = omp_i_3;
+    c[i_3] = 3.0;
+  }
+}
+parallel omp (omp_i_4 < m) {
+  int i_4 = omp_i_4;
+  c[i_4] = c[i_4] + 1.0;
+}"""
+
+
+def test_nowait_on_dependent_loops_is_a_race_and_on_independent_loops_is_not(tmp_path):
+    code = """\
+void f(int n, double *a, double *b)
+{
+#pragma omp parallel
+    {
+#pragma omp for nowait
+        for (int i = 0; i < n; i++) a[i] = 2.0 * a[i];
+#pragma omp for
+        for (int i = 0; i < n; i++) b[i] = %s;
+    }
+}
+"""
+    racy = lower(tmp_path, code % "a[n - 1 - i]", "racy.c")
+    with pytest.raises(Race) as info:
+        run_concrete(racy, "f", {"n": 2}, {"a": np.ones(2), "b": np.zeros(2)})
+    assert info.value.array == "a"
+    fine = lower(tmp_path, code % "b[i] + 1.0", "fine.c")
+    out = run_concrete(fine, "f", {"n": 3}, {"a": np.ones(3), "b": np.zeros(3)})
+    assert out.arrays["a"].values == [2.0] * 3 and out.arrays["b"].values == [1.0] * 3
+
+
+def test_nowait_reduction_read_by_the_next_loop_is_refused(tmp_path):
+    refused(tmp_path, "void f(int n, double *y, double s)\n{\n#pragma omp parallel\n    {\n"
+            "#pragma omp for nowait reduction(+:s)\n        for (int i = 0; i < n; i++) s += y[i];\n#pragma omp for\n"
+            "        for (int i = 0; i < n; i++) y[i] = s;\n    }\n}\n", "updated by a 'nowait' loop")
+
+
 # ---- what is refused, with file:line -----------------------------------------------------------
 
 LOOP = "void f(int n, double *y, double s)\n{\n    int i;\n#pragma omp %s\n    for (i = 0; i < n; i++)\n" \
@@ -299,9 +369,6 @@ def test_refused_forms_of_loops_and_regions(tmp_path):
             "outside a work-shared loop")
     refused(tmp_path, "void f(int n, double *y)\n{\n#pragma omp parallel\n    {\n        double p = 1.0;\n"
             "#pragma omp for\n        for (int i = 0; i < n; i++) y[i] = p;\n    }\n}\n", "declaration of 'p'")
-    refused(tmp_path, "void f(int n, double *y)\n{\n#pragma omp parallel\n    {\n#pragma omp for nowait\n"
-            "        for (int i = 0; i < n; i++) y[i] = 1;\n#pragma omp for\n"
-            "        for (int i = 0; i < n; i++) y[i] += 1;\n    }\n}\n", "nowait")
     e = refused(tmp_path, "void f(int n, double *y)\n{\n#pragma omp parallel for\n    for (int i = 0; i < n; i++)\n"
                 "        y[i] = omp_get_thread_num();\n}\n", "omp_get_thread_num")
     assert e.loc.line == 5

@@ -43,6 +43,8 @@ _FLIP = {"<": ">", "<=": ">=", ">": "<", ">=": "<="}
 _MAX_CALLS = {"fmax", "fmaxf", "max"}
 _MIN_CALLS = {"fmin", "fminf", "min"}
 _TOKEN = re.compile(r"\s*,?\s*([A-Za-z_]\w*)")
+# the team size of a region that runs once per thread: a size of the IR (no C name has a dot), >= 1
+THREADS = "omp.num_threads"
 
 
 @dataclass(frozen=True)
@@ -175,8 +177,7 @@ def _lower_region(low: StmtLowering, d: Directive, stmt: c_ast.Node) -> list[Stm
     items = list(stmt.block_items or []) if isinstance(stmt, c_ast.Compound) else [stmt]
     out: list[Stmt] = []
     private = d.names("private")
-    loops = [k for k, item in enumerate(items) if is_omp_pragma(item)
-             and _loop_words(parse_directive(item).words) in _LOOP_DIRECTIVES]
+    group: list[list[Stmt]] = []  # lowered loops since the last barrier: all but the last have `nowait`
     with low.scopes.scope():
         k = 0
         while k < len(items):
@@ -198,18 +199,71 @@ def _lower_region(low: StmtLowering, d: Directive, stmt: c_ast.Node) -> list[Stm
                                   "(every thread runs it)", item.coord)
             inner = parse_directive(item)
             if inner.words == ("barrier",):
-                continue  # the loops around it are already sequential in the IR
+                out += _concurrent(low, group, inner)
+                group = []
+                continue
             if _loop_words(inner.words) not in (("for",), ("loop",), ("simd",)) or k >= len(items):
                 raise unsupported(f"'#pragma omp {' '.join(inner.words)}' inside a parallel region (only "
                                   "'omp for' loops and barriers are supported there)", inner.coord)
-            if any(name == "nowait" for name, _ in inner.clauses) and k - 1 != loops[-1]:
-                raise unsupported("'nowait' on a loop followed by another loop in the same parallel region "
-                                  "(the loops may overlap)", inner.coord)
             merged = Directive(inner.words, inner.clauses + (("private", ",".join(private)),) * bool(private)
                                + tuple(c for c in d.clauses if c[0] == "firstprivate"), inner.coord)
-            out += lower_loop(low, merged, items[k])
+            group.append(lower_loop(low, merged, items[k]))
             k += 1
+            if not any(name == "nowait" for name, _ in inner.clauses):
+                out += _concurrent(low, group, inner)
+                group = []
+    return out + _concurrent(low, group, d)  # the region ends with a barrier
+
+
+def _concurrent(low: StmtLowering, group: list[list[Stmt]], d: Directive) -> list[Stmt]:
+    """Work-shared loops with no barrier between them (`nowait`) as one ParallelFor over all their iterations:
+    a point w < n1 runs iteration w of the first loop, n1 <= w < n1 + n2 iteration w - n1 of the second, ... so
+    the race check sees every pair of iterations as unordered (the interpreter still runs them in order)."""
+    if len(group) < 2:
+        return [s for lowered in group for s in lowered]
+    pre: list[Stmt] = []
+    post: list[Stmt] = []
+    loops: list[ParallelFor] = []
+    for lowered in group:
+        at = next(k for k, s in enumerate(lowered) if isinstance(s, ParallelFor))
+        later = (*lowered[:at + 1],)
+        # a reduction's or atomic's result reaches its shared scalar only after the group's barrier
+        stale = sorted({s.name for s in post} & {x.name for x in walk(later) if isinstance(x, Var)})
+        if stale:
+            raise unsupported(f"'{stale[0]}' is updated by a 'nowait' loop and used by a loop that may run "
+                              "concurrently with it", d.coord)
+        pre += lowered[:at]
+        loops.append(lowered[at])
+        post += lowered[at + 1:]
+    w = Var(_fresh(low, "omp_w"))
+    counts = [_product([a.extent for a in pf.axes]) for pf in loops]
+    branch: tuple[Stmt, ...] = ()
+    offset: Expr = Const(0, I32)
+    arms = []
+    for pf, count in zip(loops, counts):
+        arms.append((offset, count, pf))
+        offset = _add(offset, count)
+    for start, count, pf in reversed(arms):
+        here = _sub(w, start)
+        head = []
+        for k, axis in enumerate(pf.axes):
+            inner = _product([a.extent for a in pf.axes[k + 1:]])
+            v = here if _one(inner) else Binary("/", here, inner)
+            head.append(Declare(axis.var, I32, v if k == 0 else Binary("%", v, axis.extent), loc=pf.loc))
+        body = (*head, *pf.body)
+        branch = body if not branch else (If(Binary("<", w, _add(start, count)), body, branch, loc=pf.loc),)
+    return [*pre, ParallelFor("omp", (Axis(w.name, offset),), branch, loc=loops[0].loc), *post]
+
+
+def _product(extents: list[Expr]) -> Expr:
+    out: Expr = Const(1, I32)
+    for e in extents:
+        out = e if _one(out) else Binary("*", out, e)
     return out
+
+
+def _one(e: Expr) -> bool:
+    return isinstance(e, Const) and e.type.is_integer and e.value == 1
 
 
 # ---- work-shared loops -------------------------------------------------------------------------

@@ -3,6 +3,7 @@ with gcc, the port through the CPU emulation of CUDA built from its own text (an
 through the same emulation built with ThreadSanitizer)."""
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, replace
 from typing import Mapping, Optional, Sequence
 
@@ -10,7 +11,8 @@ import numpy as np
 
 from portproof.ir.nodes import ArrayParam, Function
 from portproof.validator.binding import Pair, is_openmp_port
-from portproof.validator.execute_c import run_omp_port
+from portproof.translators.c_openmp import THREADS
+from portproof.validator.execute_c import OMP_THREADS, run_omp_port
 from portproof.validator.execute import ConcreteInputs, RaceReport, RunResult, run_original, run_port, run_port_races
 from portproof.validator.harness import KernelLaunch
 from portproof.validator.inputs import Inputs, Sizes, make_inputs, size_names
@@ -55,17 +57,23 @@ def _port_inputs(pair: Pair, inputs: Inputs, fn: Function) -> ConcreteInputs:
     return ConcreteInputs(scalars, arrays)
 
 
-def execute_both(pair: Pair, sources: Sources, inputs: Inputs, timeout_s: float) -> tuple[RunResult, RunResult, str]:
-    macro_values = {m: inputs.sizes[m] for m in pair.macros}
+def execute_both(pair: Pair, sources: Sources, inputs: Inputs, timeout_s: float, *, unoptimized: bool = False,
+                 threads: int = OMP_THREADS) -> tuple[RunResult, RunResult, str]:
+    """Run both programs from source on `inputs`; an OpenMP port runs with the team size the inputs give
+    (THREADS, a size of the IR where the port models its team) or `threads`, built with -O0 if `unoptimized`."""
+    macro_values = {m: inputs.sizes[m] for m in pair.macros if m != THREADS}
     orig_in = ConcreteInputs({p.name: inputs.all_scalars()[p.name] for p in pair.orig_raw.params
                               if not isinstance(p, ArrayParam)}, _shaped(pair, inputs))
     orig = run_original(sources.original, pair.orig_raw, orig_in, include_dirs=sources.include_dirs,
                         defines=sources.define_map, macro_values=macro_values, timeout_s=timeout_s)
     if is_openmp_port(sources.port):
+        threads = inputs.sizes.get(THREADS, threads)
         port = run_omp_port(sources.port, pair.port_raw, _port_inputs(pair, inputs, pair.port_raw),
                             include_dirs=sources.include_dirs, defines=sources.define_map,
-                            macro_values=macro_values, timeout_s=timeout_s)
-        return orig, port, "original compiled with gcc; OpenMP port compiled with gcc -fopenmp, run with 4 threads"
+                            macro_values=macro_values, timeout_s=timeout_s, threads=threads,
+                            unoptimized=unoptimized)
+        return orig, port, (f"original compiled with gcc; OpenMP port compiled with gcc -fopenmp"
+                            f"{' -O0' if unoptimized else ''}, run with {threads} threads")
     entry, how = _port_entry(pair, inputs)
     port = run_port(sources.port, entry, _port_inputs(pair, inputs, pair.port_raw),
                     include_dirs=sources.include_dirs, defines=sources.define_map, macro_values=macro_values,
@@ -111,8 +119,8 @@ def confirm(pair: Pair, sources: Sources, finding: Finding, timeout_s: float = 1
     if diff is None and finding.is_race and is_openmp_port(sources.port):
         return _amplified_race(pair, sources, finding, timeout_s, fp) or Counterexample(
             finding.kind, **base, statement=finding.statement, confirmed=False,
-            detail=f"{finding.detail} | executing both programs from source, also at larger sizes with 4 "
-                   f"threads, gave the same outputs")
+            detail=f"{finding.detail} | executing both programs from source, also at larger sizes with "
+                   f"{RACE_THREADS} threads built with -O1 and -O0, gave the same outputs")
     if diff is None and finding.is_race:
         # threads that run one after another rarely lose an update: the race itself is the evidence
         race = race_check(pair, sources, inputs, 3 * timeout_s)
@@ -143,29 +151,67 @@ def confirm(pair: Pair, sources: Sources, finding: Finding, timeout_s: float = 1
 
 def _amplified_race(pair: Pair, sources: Sources, finding: Finding, timeout_s: float,
                     fp: str) -> Optional[Counterexample]:
-    """A race in an OpenMP port, run from source where it can show: larger sizes (about a million
-    iterations in all), four threads, a few tries. A difference found so is the counterexample."""
-    names = size_names(pair.orig_fn, pair.macros)
+    """A race in an OpenMP port, run from source where it can show: RACE_THREADS threads, the port built with
+    -O1 (a shared accumulator kept in a register loses whole partial sums) and with -O0 (shared loop counters
+    and temporaries live in memory), sizes doubled from the finding's while a run stays short: each size alone
+    with the others at the finding's values (where the racing iterations may be all there is, as the one row
+    of a collapsed nest whose columns all update one element), then all together. Only an observed difference
+    or a fault of the port counts; the runs together take about RACE_BUDGET_S."""
+    names = [n for n in size_names(pair.orig_fn, pair.macros) if n != THREADS]
     grow = [n for n in names if n not in pair.macros]  # size macros (bins, tiles) keep their values
-    per_size = max(2, int(round(RACE_WORK ** (1 / max(1, len(grow))))))
-    sizes = Sizes(tuple((name, max(per_size, finding.inputs.sizes.get(name, 0)) if name in grow
-                         else finding.inputs.sizes.get(name, 1)) for name in names))
+    base = {n: finding.inputs.sizes.get(n, 1) for n in names}
+    plans = ([[n] for n in grow] if len(grow) > 1 else []) + [grow]
     rng = np.random.default_rng(7)
-    for _ in range(RACE_TRIES):
-        inputs = make_inputs(pair.orig_fn, pair.shapes, sizes, rng, max_elements=1 << 22)
-        if inputs is None:
-            return None
-        orig, port, how = execute_both(pair, sources, inputs, timeout_s)
-        if orig.fault or port.fault:
-            continue
-        diff = _first_difference(pair, orig, port, fp)
-        if diff is not None:
-            array, flat, expected, actual, note = diff
-            return Counterexample("race", dict(inputs.sizes), dict(inputs.scalars), _arrays(inputs), None,
-                                  array, _unflatten(pair, array, flat, inputs), expected, actual,
-                                  finding.statement, " ".join(x for x in (finding.detail, note) if x), True,
-                                  f"{how}; the race shows at these sizes")
+    stop = time.monotonic() + RACE_BUDGET_S
+    warm: set[bool] = set()  # builds compiled so far: a run that compiles says nothing of the sizes' cost
+    for k, plan in enumerate(plans):
+        plan_stop = min(stop, time.monotonic() + (stop - time.monotonic()) / (len(plans) - k))
+        scale, largest = 2, None
+        while time.monotonic() < plan_stop:
+            sizes = Sizes(tuple((n, max(scale, base[n]) if n in plan else base[n]) for n in names) +
+                          ((THREADS, RACE_THREADS),) * (THREADS in pair.macros))
+            inputs = make_inputs(pair.orig_fn, pair.shapes, sizes, rng, max_elements=1 << 22)
+            if inputs is None:
+                if largest is None:
+                    break
+                scale = largest  # as large as the arrays may get: new data at the same sizes
+                continue
+            took = 0.0
+            for unoptimized in (False, True):
+                started = time.monotonic()
+                orig, port, how = execute_both(pair, sources, inputs, 10 * RACE_RUN_S, unoptimized=unoptimized,
+                                               threads=RACE_THREADS)
+                took += (time.monotonic() - started) if unoptimized in warm else 0.0
+                warm.add(unoptimized)
+                if orig.fault:
+                    return None
+                cex = _race_shown(pair, finding, inputs, orig, port, how, fp)
+                if cex is not None:
+                    return cex
+                if port.fault:  # a timeout: larger sizes take longer still
+                    break
+            if port.fault:
+                break
+            if took < RACE_RUN_S:  # else new data at the same sizes until the plan's time is up
+                largest, scale = scale, 2 * scale
     return None
+
+
+def _race_shown(pair: Pair, finding: Finding, inputs: Inputs, orig: RunResult, port: RunResult, how: str,
+                fp: str) -> Optional[Counterexample]:
+    """The counterexample of a run of a racy port that differs from the original or faults (not a timeout)."""
+    where = f"{how}; the race shows at these sizes"
+    if port.fault and port.fault_kind not in ("unsupported", "harness", "timeout"):
+        return Counterexample("race", dict(inputs.sizes), dict(inputs.scalars), _arrays(inputs), None,
+                              statement=finding.statement, confirmed=True, confirmation=where,
+                              detail=f"{finding.detail} | executed: the port faults: {port.fault}")
+    diff = None if port.fault else _first_difference(pair, orig, port, fp)
+    if diff is None:
+        return None
+    array, flat, expected, actual, note = diff
+    return Counterexample("race", dict(inputs.sizes), dict(inputs.scalars), _arrays(inputs), None, array,
+                          _unflatten(pair, array, flat, inputs), expected, actual, finding.statement,
+                          " ".join(x for x in (finding.detail, note) if x), True, where)
 
 
 def confirm_orders(pair: Pair, sources: Sources, finding: OrderFinding, timeout_s: float = 10,
@@ -238,8 +284,9 @@ def _arrays(inputs: Inputs) -> dict[str, list]:
     return {k: v.ravel().tolist() for k, v in inputs.arrays.items()}
 
 
-RACE_WORK = 1 << 22  # iterations, in all, of a run that looks for an OpenMP race
-RACE_TRIES = 5
+RACE_THREADS = 8  # more threads than cores: time slicing interleaves them at arbitrary points
+RACE_RUN_S = 0.3  # sizes grow until one run of both programs takes this long
+RACE_BUDGET_S = 6.0
 
 EXACT_NOTE = "compared bit-exactly (--fp ieee: -0.0 and 0.0 differ, every NaN equals every NaN)"
 
