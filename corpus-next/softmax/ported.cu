@@ -1,5 +1,6 @@
 // EXPECT: equivalent
 // SCOPE: all-sizes
+// ARGS: --contract corpus-next/softmax/contract.toml
 #include <cstdio>
 #include <cstdlib>
 #include <cmath>

@@ -7,7 +7,7 @@ from typing import Callable, Optional, Union
 from tree_sitter import Node as TSNode
 
 from portproof.diagnostics import Unsupported
-from portproof.ir.nodes import Const, SourceLoc
+from portproof.ir.nodes import Const, Expr, SourceLoc
 from portproof.ir.types import BOOL, F32, F64, I32, I64, U32, U64, ScalarType
 
 BUILTIN_STRUCTS = frozenset({"threadIdx", "blockIdx", "blockDim", "gridDim"})
@@ -132,11 +132,19 @@ class Pointer:
 
 
 @dataclass(frozen=True)
+class Alias:
+    """`T *p = a + offset;` into 1-d array `a`, where neither `p`, `a` nor the offset's variables
+    are ever written: `p[i]` is `a[offset + i]`."""
+    base: str
+    offset: Expr
+
+
+@dataclass(frozen=True)
 class ErrorCode:
     """A cudaError_t local: its checks are dropped (the port is assumed to run without API errors)."""
 
 
-Symbol = Union[Scalar, Array, Boxed, Dim3, Pointer, ErrorCode]
+Symbol = Union[Scalar, Array, Boxed, Dim3, Pointer, Alias, ErrorCode]
 
 
 class Scopes:

@@ -13,7 +13,7 @@ from portproof.ir.nodes import (ArrayParam, Binary, Call, Cast, Const, Declare, 
                                 Node, Param, Return, ScalarParam, Select, Shuffle, Stmt, Unary, Var)
 from portproof.ir.types import BOOL, F32, I32, U32, U64, ScalarType, arithmetic_result, promote
 from portproof.translators.c_constants import BUILTIN_CONSTANTS, negated_infinity
-from portproof.translators.cuda_context import (BUILTIN_STRUCTS, Array, Boxed, Dim3, Scalar, Scopes,
+from portproof.translators.cuda_context import (BUILTIN_STRUCTS, Alias, Array, Boxed, Dim3, Scalar, Scopes,
                                                 SourceMap, Symbol, literal, scalar_type, text)
 
 Dim = tuple[Expr, Expr, Expr]
@@ -301,7 +301,7 @@ class ExprLowerer:
             inner = strip_parens(node.child_by_field_name("argument"))
             if inner.type == "binary_expression" and text(inner.child_by_field_name("operator")) == "+":
                 left, right = inner.child_by_field_name("left"), inner.child_by_field_name("right")
-                if isinstance(self.scopes.lookup(text(right)), Array):
+                if isinstance(self.scopes.lookup(text(right)), (Array, Alias)):
                     left, right = right, left
                 base, indices = left, [self.expr(right)]
             else:
@@ -314,6 +314,8 @@ class ExprLowerer:
                 indices.insert(0, self.expr(args[0]))
                 base = base.child_by_field_name("argument")
         symbol = self.scopes.lookup(text(base)) if base.type == "identifier" else None
+        if isinstance(symbol, Alias) and len(indices) == 1:
+            return symbol.base, (Binary("+", symbol.offset, indices[0]),)
         if not isinstance(symbol, Array):
             raise self.unsupported(f"access through `{text(base)}`", node)
         if len(indices) != symbol.ndim:

@@ -5,10 +5,11 @@ from typing import Optional
 
 from tree_sitter import Node as TSNode
 
+from portproof.ir.mapper import walk
 from portproof.ir.nodes import (ArrayArg, ArrayParam, Barrier, Binary, Const, Copy, Expr, Fill, Launch,
-                                LocalArray, Stmt)
+                                Load, LocalArray, Stmt, Var)
 from portproof.ir.types import I32, U64, ScalarType
-from portproof.translators.cuda_context import Array, Boxed, ErrorCode, Pointer, text
+from portproof.translators.cuda_context import Alias, Array, Boxed, ErrorCode, Pointer, text
 from portproof.translators.cuda_lower_expr import ATOMICS, callee_name, strip_parens
 
 # calls with no effect on the arrays the validator compares
@@ -124,11 +125,34 @@ class HostCalls:
             length = value.child_by_field_name("declarator")
             count = self.expr(length.child_by_field_name("length")) if length is not None else None
         else:
-            raise self.unsupported(f"pointer alias `{text(target)} = {text(init)}`", target)
+            alias = self.alias(name, ctype, value)
+            if alias is None:
+                raise self.unsupported(f"pointer alias `{text(target)} = {text(init)}`", target)
+            self.declare(name, alias, target)
+            return []
         if count is None:
             raise self.unsupported(f"allocation `{text(init)}`", target)
         self.declare(name, Array(ctype, 1), target)
         return [LocalArray(name, ctype, (count,), "local", self.loc(target))]
+
+    def alias(self, name: str, ctype: ScalarType, value: TSNode) -> Optional[Alias]:
+        """`a` or `a + e` (either order) into a 1-d array of `ctype`, when the alias is a fixed
+        offset: no name it is made of is ever written, and `e` reads no array."""
+        if value.type == "binary_expression" and text(value.child_by_field_name("operator")) == "+":
+            base, offset = value.child_by_field_name("left"), value.child_by_field_name("right")
+            if not isinstance(self.scopes.lookup(text(base)), Array):
+                base, offset = offset, base
+        else:
+            base, offset = value, None
+        symbol = self.scopes.lookup(text(base))
+        if base.type != "identifier" or not isinstance(symbol, Array) or symbol.ndim != 1 or \
+                symbol.elem != ctype:
+            return None
+        e = self.expr(offset) if offset is not None else Const(0, I32)
+        names = {name, text(base)} | {v.name for v in walk(e) if isinstance(v, Var)}
+        if names & self.assigned or any(isinstance(x, Load) for x in walk(e)):
+            return None
+        return Alias(text(base), e)
 
     def device_malloc(self, node: TSNode, args: list[TSNode]) -> LocalArray:
         target = _strip_casts(args[0]) if len(args) == 2 else None

@@ -11,332 +11,16 @@ import numpy as np
 import z3
 
 from portproof.diagnostics import Unsupported
-from portproof.ir.concrete import DTYPES, ConcreteDomain, int_range
+from portproof.ir.concrete import DTYPES
 from portproof.ir.evaluate import UNDEF, ArrayStore
 from portproof.ir.faults import ExecutionFault
 from portproof.ir.interpret import run
 from portproof.ir.nodes import ArrayParam, ScalarParam
-from portproof.ir.types import I64, ScalarType
+from portproof.ir.types import ScalarType
 from portproof.validator.binding import Pair
+from portproof.validator.domains import IeeeDomain, RealDomain
 from portproof.validator.inputs import Inputs, Sizes, array_extent, make_inputs, size_names, size_tuples
 from portproof.validator.search import MAX_STEPS, compare_outputs, port_step_limit, run_pair
-
-_CMP = {"==": lambda a, b: a == b, "!=": lambda a, b: a != b, "<": lambda a, b: a < b,
-        "<=": lambda a, b: a <= b, ">": lambda a, b: a > b, ">=": lambda a, b: a >= b}
-
-
-def _is_sym(x: Any) -> bool:
-    return isinstance(x, z3.ExprRef)
-
-
-class RealDomain:
-    """Integers stay concrete Python ints unless they come from symbolic data; floats are z3 reals."""
-
-    def __init__(self) -> None:
-        self.concrete = ConcreteDomain()
-        self.functions: dict[str, z3.FuncDeclRef] = {}
-        # accesses at data-dependent subscripts: where each faults, and the fault
-        self.faults: list[tuple[z3.BoolRef, ExecutionFault]] = []
-
-    def _num(self, x: Any) -> Any:
-        if isinstance(x, z3.BoolRef):
-            return z3.If(x, 1, 0)
-        return x
-
-    def constant(self, value, type: ScalarType) -> Any:
-        if type.is_float:
-            return z3.RealVal(_exact(value))
-        return self.concrete.constant(value, type)
-
-    def unary(self, op: str, x: Any, type: ScalarType) -> Any:
-        if not _is_sym(x):
-            return self.concrete.unary(op, x, type)
-        if op == "-":
-            return -self._num(x)
-        if op == "!":
-            return self._num(x) == 0
-        raise Unsupported(f"symbolic {op}")
-
-    def binary(self, op: str, x: Any, y: Any, operand_type: ScalarType, result_type: ScalarType) -> Any:
-        if not _is_sym(x) and not _is_sym(y):
-            return self.concrete.binary(op, x, y, operand_type, result_type)
-        if op in ("&&", "||"):
-            a, b = self._bool(x), self._bool(y)
-            return z3.And(a, b) if op == "&&" else z3.Or(a, b)
-        x, y = self._num(x), self._num(y)
-        if op in _CMP:
-            return _CMP[op](x, y)
-        if op == "+":
-            return x + y
-        if op == "-":
-            return x - y
-        if op == "*":
-            return x * y
-        if op == "/" and operand_type.is_float:
-            return x / y
-        raise Unsupported(f"operator {op} on symbolic {operand_type}")
-
-    def _bool(self, x: Any) -> Any:
-        if isinstance(x, z3.BoolRef):
-            return x
-        return x != 0 if _is_sym(x) else z3.BoolVal(bool(x))
-
-    def cast(self, x: Any, src: ScalarType, dst: ScalarType) -> Any:
-        if dst.is_float:
-            if _is_sym(x):
-                x = self._num(x)
-                return z3.ToReal(x) if z3.is_int(x) else x
-            return z3.RealVal(_exact(x))
-        if src.is_float:
-            if not _is_sym(x):
-                return int(x)
-            return z3.If(x >= 0, z3.ToInt(x), -z3.ToInt(-x))
-        if _is_sym(x):
-            return self._num(x)
-        return self.concrete.cast(x, src, dst)
-
-    def call(self, name: str, args: tuple, arg_types: tuple, result_type: ScalarType) -> Any:
-        from portproof.ir.builtins import base_name
-        base = base_name(name)
-        if not any(_is_sym(a) for a in args) and not result_type.is_float:
-            return self.concrete.call(name, args, arg_types, result_type)
-        args = tuple(self._num(a) if _is_sym(a) else (z3.RealVal(_exact(a)) if result_type.is_float else a)
-                     for a in args)
-        if base in ("fmin", "min") and len(args) == 2:
-            return z3.If(args[0] <= args[1], args[0], args[1])
-        if base in ("fmax", "max") and len(args) == 2:
-            return z3.If(args[0] >= args[1], args[0], args[1])
-        if base in ("fabs", "abs"):
-            return z3.If(args[0] >= 0, args[0], -args[0])
-        sort = z3.RealSort() if result_type.is_float else z3.IntSort()
-        key = f"{base}/{len(args)}/{sort}"
-        if key not in self.functions:
-            self.functions[key] = z3.Function(f"math_{base}", *[a.sort() if _is_sym(a) else z3.IntSort()
-                                                                  for a in args], sort)
-        return self.functions[key](*args)
-
-    def select(self, cond: Any, a: Any, b: Any, type: ScalarType) -> Any:
-        if not _is_sym(cond):
-            return a if cond else b
-        c = self._bool(cond)
-        a, b = self._num(a), self._num(b)
-        if type.is_float:
-            a = a if _is_sym(a) else z3.RealVal(_exact(a))
-            b = b if _is_sym(b) else z3.RealVal(_exact(b))
-        return z3.If(c, a, b)
-
-    def truth(self, x: Any) -> Optional[bool]:
-        if not _is_sym(x):
-            return bool(x)
-        s = z3.simplify(self._bool(x))
-        if z3.is_true(s):
-            return True
-        if z3.is_false(s):
-            return False
-        return None
-
-    def index(self, x: Any) -> int:
-        if not _is_sym(x):
-            return int(x)
-        s = z3.simplify(self._num(x))
-        if z3.is_int_value(s):
-            return s.as_long()
-        raise Unsupported("data-dependent index")
-
-    def access(self, ok: Any, path: tuple[tuple[Any, bool], ...], fault: ExecutionFault) -> None:
-        where = [self._bool(c) if taken else z3.Not(self._bool(c)) for c, taken in path]
-        faults = z3.And(*where, z3.Not(self._bool(ok)))
-        if not z3.is_false(z3.simplify(faults)):
-            self.faults.append((faults, fault))
-
-    def from_bytes(self, byte: int, type: ScalarType) -> Any:
-        if type.is_float:
-            return z3.Real(f"memset_{byte}_{type}")
-        return self.concrete.from_bytes(byte, type)
-
-    def symbol(self, name: str, type: ScalarType) -> Any:
-        return z3.Real(name) if type.is_float else z3.Int(name)
-
-    def constraints(self, symbols: dict, arrays: dict, types: dict) -> list:
-        """Integer inputs hold values of their C type (they are written to the programs as such)."""
-        out = []
-        for name, terms in [*((k, [v]) for k, v in symbols.items()), *arrays.items()]:
-            t = types[name]
-            if t.is_integer:
-                lo, hi = int_range(t)
-                out += [z3.And(lo <= v, v <= hi) for v in terms]
-        return out
-
-    def differs(self, a: Any, b: Any, type: ScalarType) -> Any:
-        """A z3 condition under which outputs `a` and `b` differ; None when they are equal."""
-        a, b = self._num(a), self._num(b)
-        if _is_sym(a) or _is_sym(b):
-            d = z3.simplify(a - b, som=True) if not isinstance(a, bool) else None
-            if d is not None and z3.is_rational_value(d) and d.as_fraction() == 0:
-                return None
-            return a != b
-        return z3.BoolVal(True) if a != b else None
-
-    def value(self, model: z3.ModelRef, t: Any, type: ScalarType) -> Any:
-        v = model.eval(t, model_completion=True)
-        return float(v.as_fraction()) if z3.is_rational_value(v) else float(v.as_long())
-
-
-_FP_CMP = {"==": z3.fpEQ, "!=": z3.fpNEQ, "<": z3.fpLT, "<=": z3.fpLEQ, ">": z3.fpGT, ">=": z3.fpGEQ}
-_FP_ARITH = {"+": z3.fpAdd, "-": z3.fpSub, "*": z3.fpMul, "/": z3.fpDiv}
-_ROUND_TO_INTEGRAL = {"floor": z3.RTN, "ceil": z3.RTP, "trunc": z3.RTZ}
-_UINT = {32: np.uint32, 64: np.uint64}
-
-
-def _sort(type: ScalarType) -> z3.FPSortRef:
-    return z3.Float32() if type.bits == 32 else z3.Float64()
-
-
-def _bits(v: Any, type: ScalarType) -> int:
-    return np.array(v, dtype=DTYPES[type]).view(_UINT[type.bits]).item()
-
-
-class IeeeDomain(RealDomain):
-    """C semantics of float and double on z3 FloatingPoint terms, rounding to nearest even, with no
-    contraction into FMA. Integers are as in RealDomain; concrete floats stay numpy scalars.
-    Math functions other than sqrt, fabs, fmin, fmax, floor, ceil and trunc are uninterpreted
-    functions per precision, so a model that depends on them is checked by execution."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.values: dict[tuple, Any] = {}
-        self.uninterpreted: set[str] = set()
-
-    def fp(self, x: Any, type: ScalarType) -> Any:
-        """`x` (any scalar, concrete or symbolic) converted to a z3 term of float type `type`."""
-        if isinstance(x, z3.FPRef):
-            return x if x.sort() == _sort(type) else z3.fpToFP(z3.RNE(), x, _sort(type))
-        if _is_sym(x):
-            return z3.fpRealToFP(z3.RNE(), z3.ToReal(self._num(x)), _sort(type))
-        if not isinstance(x, (np.floating, float)):
-            x = self.concrete.cast(int(x), I64, type)
-        key = (type.bits, _bits(x, type))
-        v = self.values.get(key)
-        if v is None:
-            v = self.values[key] = z3.simplify(z3.fpBVToFP(z3.BitVecVal(key[1], type.bits), _sort(type)))
-        return v
-
-    def constant(self, value, type: ScalarType) -> Any:
-        return self.concrete.constant(value, type)
-
-    def _bool(self, x: Any) -> Any:
-        if isinstance(x, z3.FPRef):
-            return z3.Not(z3.fpIsZero(x))
-        return super()._bool(x)
-
-    def unary(self, op: str, x: Any, type: ScalarType) -> Any:
-        if not isinstance(x, z3.FPRef):
-            return super().unary(op, x, type)
-        if op == "-":
-            return z3.fpNeg(x)
-        if op == "!":
-            return z3.fpIsZero(x)
-        raise Unsupported(f"symbolic {op} on {type}")
-
-    def binary(self, op: str, x: Any, y: Any, operand_type: ScalarType, result_type: ScalarType) -> Any:
-        if not operand_type.is_float or op in ("&&", "||") or not (_is_sym(x) or _is_sym(y)):
-            return super().binary(op, x, y, operand_type, result_type)
-        x, y = self.fp(x, operand_type), self.fp(y, operand_type)
-        if op in _FP_CMP:
-            return _FP_CMP[op](x, y)
-        if op in _FP_ARITH:
-            return _FP_ARITH[op](z3.RNE(), x, y)
-        raise Unsupported(f"operator {op} on symbolic {operand_type}")
-
-    def cast(self, x: Any, src: ScalarType, dst: ScalarType) -> Any:
-        if not _is_sym(x):
-            return self.concrete.cast(x, src, dst)
-        if dst.is_float:
-            return self.fp(x, dst)
-        if not src.is_float:
-            return super().cast(x, src, dst)
-        if dst.kind == "bool":
-            return self._bool(x)
-        # C truncates toward zero; out of range or NaN is undefined (any value of the type)
-        to_bv = z3.fpToSBV if dst.signed else z3.fpToUBV
-        return z3.BV2Int(to_bv(z3.RTZ(), x, z3.BitVecSort(dst.bits)), is_signed=dst.signed)
-
-    def call(self, name: str, args: tuple, arg_types: tuple, result_type: ScalarType) -> Any:
-        from portproof.ir.builtins import base_name
-        base = base_name(name)
-        if not result_type.is_float:
-            return super().call(name, args, arg_types, result_type)
-        symbolic = any(_is_sym(a) for a in args)
-        if base in ("fmin", "min", "fmax", "max") and len(args) == 2:
-            a, b = args
-            if not symbolic:
-                if np.isnan(a):
-                    return b
-                if np.isnan(b):
-                    return a
-                return b if (b < a if base in ("fmin", "min") else b > a) else a
-            a, b = self.fp(a, result_type), self.fp(b, result_type)
-            # C's fmin/fmax: a NaN operand gives the other; on ties (-0, +0) the first, as glibc
-            better = z3.fpLT(b, a) if base in ("fmin", "min") else z3.fpGT(b, a)
-            return z3.If(z3.fpIsNaN(a), b, z3.If(z3.fpIsNaN(b), a, z3.If(better, b, a)))
-        exact = {"fabs", "abs", "sqrt"} | set(_ROUND_TO_INTEGRAL)
-        if base in exact and not symbolic:
-            return self.concrete.call(name, args, arg_types, result_type)
-        fargs = [self.fp(a, t) for a, t in zip(args, arg_types)]
-        if base in ("fabs", "abs"):
-            return z3.fpAbs(fargs[0])
-        if base == "sqrt":
-            return z3.fpSqrt(z3.RNE(), fargs[0])
-        if base in _ROUND_TO_INTEGRAL:
-            return z3.fpRoundToIntegral(_ROUND_TO_INTEGRAL[base](), fargs[0])
-        sort = _sort(result_type)
-        key = f"{base}/{len(args)}/{sort}"
-        if key not in self.functions:
-            self.functions[key] = z3.Function(f"math_{base}_{result_type}", *[a.sort() for a in fargs], sort)
-        self.uninterpreted.add(name)
-        return self.functions[key](*fargs)
-
-    def select(self, cond: Any, a: Any, b: Any, type: ScalarType) -> Any:
-        if not type.is_float or not _is_sym(cond):
-            return super().select(cond, a, b, type)
-        return z3.If(self._bool(cond), self.fp(a, type), self.fp(b, type))
-
-    def from_bytes(self, byte: int, type: ScalarType) -> Any:
-        return self.concrete.from_bytes(byte, type)
-
-    def symbol(self, name: str, type: ScalarType) -> Any:
-        return z3.FP(name, _sort(type)) if type.is_float else z3.Int(name)
-
-    def differs(self, a: Any, b: Any, type: ScalarType) -> Any:
-        """Bit-exact: +0 and -0 differ, every NaN equals every NaN (SMT-LIB's `=` on floats)."""
-        if not type.is_float:
-            return super().differs(a, b, type)
-        if not _is_sym(a) and not _is_sym(b):
-            same = _bits(a, type) == _bits(b, type) or (np.isnan(a) and np.isnan(b))
-            return None if same else z3.BoolVal(True)
-        a, b = self.fp(a, type), self.fp(b, type)
-        if z3.eq(a, b):
-            return None
-        return a != b
-
-    def value(self, model: z3.ModelRef, t: Any, type: ScalarType) -> Any:
-        if not type.is_float:
-            return model.eval(t, model_completion=True).as_long()
-        v = model.eval(t, model_completion=True)
-        if isinstance(v, z3.FPNumRef) and v.isNaN():
-            return float("nan")
-        bits = model.eval(z3.fpToIEEEBV(t), model_completion=True).as_long()
-        return np.array(bits, dtype=_UINT[type.bits]).view(DTYPES[type]).item()
-
-    def finite(self, symbols: dict, arrays: dict) -> list:
-        terms = list(symbols.values()) + [v for vs in arrays.values() for v in vs]
-        return [z3.Not(z3.Or(z3.fpIsNaN(v), z3.fpIsInf(v))) for v in terms if isinstance(v, z3.FPRef)]
-
-
-def _exact(v) -> str:
-    from fractions import Fraction
-    f = Fraction(float(v)) if not isinstance(v, int) else Fraction(v)
-    return f"{f.numerator}/{f.denominator}"
 
 
 @dataclass
@@ -453,8 +137,8 @@ def _check_sizes(pair: Pair, sizes: Sizes, timeout_ms: int,
     except z3.Z3Exception as e:
         return "stopped", f"sizes {env}: the original could not be encoded ({e})"
     # inputs on which the original reads or writes out of bounds are outside the contract
-    contract = domain.constraints(symbols, arrays, types) + [z3.Not(c) for c, _ in domain.faults]
-    if domain.faults and _solve(contract, timeout_ms)[0] == z3.unsat:
+    in_bounds = [z3.Not(c) for c, _ in domain.faults]
+    if in_bounds and _solve(domain.constraints(symbols, arrays, types) + in_bounds, timeout_ms)[0] == z3.unsat:
         return "skipped", f"sizes {env}: the original faults whatever the data ({domain.faults[0][1]})"
     domain.faults = []
     # under ieee the port sees the original's element types, as in the concrete runs
@@ -468,6 +152,10 @@ def _check_sizes(pair: Pair, sizes: Sizes, timeout_ms: int,
         return "stopped", f"sizes {env}: {e}"
     except z3.Z3Exception as e:
         return "stopped", f"sizes {env}: the port could not be encoded ({e})"
+    contract = domain.constraints(symbols, arrays, types) + in_bounds
+    if domain.inf_operands and not _infinities_unseen(domain, contract, timeout_ms):
+        return "stopped", (f"sizes {env}: an infinite constant may reach arithmetic (+ - * /, a math "
+                           f"function or a conversion), which reals cannot model; --fp ieee can")
     if domain.faults:
         result, solver = _solve(contract + [z3.Or(*[c for c, _ in domain.faults])], timeout_ms)
         if result == z3.unknown:
@@ -505,6 +193,16 @@ def _check_sizes(pair: Pair, sizes: Sizes, timeout_ms: int,
         if solver.check() == z3.sat:
             model = solver.model()
     return "model", _inputs_from_model(pair, env, symbols, arrays, types, model, domain)
+
+
+def _infinities_unseen(domain: RealDomain, contract: list, timeout_ms: int) -> bool:
+    """Whether every arithmetic operand that mentions an infinity stand-in has one value whatever
+    the stand-ins' values (within the contract): then it has that value with true infinities too,
+    and only comparisons, min, max and selects see the stand-ins, as they would see infinities."""
+    moved = [(s, z3.FreshReal(str(s))) for s in domain.infinities.values()]
+    changes = [t != z3.substitute(t, *moved) for t in domain.inf_operands.values()]
+    result, _ = _solve(contract + [z3.substitute(c, *moved) for c in contract] + [z3.Or(*changes)], timeout_ms)
+    return result == z3.unsat
 
 
 def _solve(assertions: list, timeout_ms: int) -> tuple[z3.CheckSatResult, z3.Solver]:

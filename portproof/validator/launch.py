@@ -57,7 +57,7 @@ def launches(fn: Function, env: Mapping[str, int]) -> list[tuple[Launch, dict[st
                 value = s.init if isinstance(s, Declare) else s.value
                 try:
                     local[s.name] = evaluate_int(value, local)
-                except (Unsupported, ZeroDivisionError, TypeError, ValueError, AttributeError):
+                except (Unsupported, ZeroDivisionError, TypeError, ValueError, AttributeError, OverflowError):
                     local.pop(s.name, None)
             elif isinstance(s, (For, While, If)):
                 for body in (getattr(s, "body", ()), getattr(s, "then", ()), getattr(s, "orelse", ())):

@@ -126,8 +126,9 @@ def run_pair(pair: Pair, inputs: Inputs) -> tuple[Optional[dict], Optional[dict]
 
 def port_step_limit(pair: Pair, original_steps: int, sizes: dict) -> int:
     """How long the port may run before it counts as not terminating: generously more than the
-    original took, plus room for every launched thread to test its guard."""
-    return min(MAX_STEPS, 100 * original_steps + 50 * threads_launched(pair.port_fn, sizes) + 10_000)
+    original took, plus room for every launched thread to test its guard and take part in the
+    block's tree reductions (a few dozen steps each at 256 threads a block)."""
+    return min(MAX_STEPS, 100 * original_steps + 200 * threads_launched(pair.port_fn, sizes) + 10_000)
 
 
 def _item(x):

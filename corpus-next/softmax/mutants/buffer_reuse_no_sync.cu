@@ -1,5 +1,6 @@
 // EXPECT: not-equivalent
 // BUG-CLASS: missing-syncthreads
+// ARGS: --contract corpus-next/softmax/contract.toml
 // NOTE: no __syncthreads() after every thread reads row_max = red[0] and before red is reused for the sums; thread 0 writes red[0] = sum while thread 1 may still be reading red[0] as the maximum: a race between threads 0 and 1 for rows=1, cols=1
 #include <cstdio>
 #include <cstdlib>

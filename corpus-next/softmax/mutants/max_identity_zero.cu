@@ -1,6 +1,6 @@
 // EXPECT: not-equivalent
 // BUG-CLASS: wrong-reduction-identity
-// ARGS: --fp ieee
+// ARGS: --contract corpus-next/softmax/contract.toml --fp ieee
 // NOTE: the per-thread maximum starts at 0.0f instead of -INFINITY; in real arithmetic softmax is shift-invariant, so the difference is one of floating point only (hence --fp ieee): rows=1, cols=1, x=[-200]: expf(-200) underflows to 0 and y=[0/0=NaN] instead of [1]
 #include <cstdio>
 #include <cstdlib>

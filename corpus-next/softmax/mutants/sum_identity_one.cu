@@ -1,5 +1,6 @@
 // EXPECT: not-equivalent
 // BUG-CLASS: wrong-reduction-identity
+// ARGS: --contract corpus-next/softmax/contract.toml
 // NOTE: every thread's partial sum starts at 1.0f instead of 0, so the row total is too large by blockDim.x = 256; rows=1, cols=1, x=[0] gives y=[1/257] instead of [1]
 #include <cstdio>
 #include <cstdlib>

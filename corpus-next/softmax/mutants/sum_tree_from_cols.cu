@@ -1,5 +1,6 @@
 // EXPECT: not-equivalent
 // BUG-CLASS: wrong-tree-stride
+// ARGS: --contract corpus-next/softmax/contract.toml
 // NOTE: the sum tree starts at s = cols / 2 instead of blockDim.x / 2 (only right when cols is a power of two); rows=1, cols=3, x=[0,0,0]: red[2] is never added, y=[0.5,0.5,0.5] instead of [1/3,1/3,1/3]
 #include <cstdio>
 #include <cstdlib>
