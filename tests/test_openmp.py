@@ -365,10 +365,12 @@ def test_refused_forms_of_loops_and_regions(tmp_path):
             "    for (int i = 0; i < n; i += n) y[i] = 0;\n}\n", "step that is not a positive integer literal")
     refused(tmp_path, "void f(int n, double *y)\n{\n#pragma omp parallel for collapse(2)\n"
             "    for (int i = 0; i < n; i++)\n        for (int j = i; j < n; j++) y[j] = 0;\n}\n", "non-rectangular")
-    refused(tmp_path, "void f(int n, double *y)\n{\n#pragma omp parallel\n    {\n        y[0] = 1;\n    }\n}\n",
-            "outside a work-shared loop")
     refused(tmp_path, "void f(int n, double *y)\n{\n#pragma omp parallel\n    {\n        double p = 1.0;\n"
-            "#pragma omp for\n        for (int i = 0; i < n; i++) y[i] = p;\n    }\n}\n", "declaration of 'p'")
+            "#pragma omp for schedule(dynamic)\n        for (int i = 0; i < n; i++) y[i] = p;\n    }\n}\n",
+            r"schedule\(dynamic\) in a parallel region whose statements run once per thread")
+    refused(tmp_path, "void f(int n, double *y)\n{\n#pragma omp parallel\n    {\n        double p = 1.0;\n"
+            "#pragma omp for nowait\n        for (int i = 0; i < n; i++) y[i] = p;\n        y[0] += p;\n    }\n}\n",
+            "'nowait' in a parallel region whose statements run once per thread")
     e = refused(tmp_path, "void f(int n, double *y)\n{\n#pragma omp parallel for\n    for (int i = 0; i < n; i++)\n"
                 "        y[i] = omp_get_thread_num();\n}\n", "omp_get_thread_num")
     assert e.loc.line == 5

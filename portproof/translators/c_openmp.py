@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Optional
 
 from pycparser import c_ast, c_generator
 
-from portproof.ir.mapper import walk
+from portproof.ir.mapper import substitute, transform, walk
 from portproof.ir.nodes import (Assign, Atomic, Axis, Binary, Call, Const, Declare, Expr, For, If, Load, LocalArray,
                                 ParallelFor, Select, Stmt, Store, Var, While)
 from portproof.ir.types import I32, ScalarType
@@ -175,6 +175,8 @@ def _lower_region(low: StmtLowering, d: Directive, stmt: c_ast.Node) -> list[Stm
     (private to each thread, so private to each iteration of the loops)."""
     _check_clauses(d, _REGION_CLAUSES)
     items = list(stmt.block_items or []) if isinstance(stmt, c_ast.Compound) else [stmt]
+    if _needs_team(items):
+        return _lower_team(low, d, items)
     out: list[Stmt] = []
     private = d.names("private")
     group: list[list[Stmt]] = []  # lowered loops since the last barrier: all but the last have `nowait`
@@ -264,6 +266,239 @@ def _product(extents: list[Expr]) -> Expr:
 
 def _one(e: Expr) -> bool:
     return isinstance(e, Const) and e.type.is_integer and e.value == 1
+
+
+# ---- regions that run once per thread -----------------------------------------------------------
+
+def _needs_team(items: list[c_ast.Node]) -> bool:
+    """Some item of a region body is run by every thread (not only work-shared): the region needs its team."""
+    k = 0
+    while k < len(items):
+        item = items[k]
+        k += 1
+        if isinstance(item, c_ast.EmptyStatement) or (isinstance(item, c_ast.Pragma) and not is_omp_pragma(item)):
+            continue
+        if isinstance(item, (c_ast.Decl, c_ast.DeclList)):
+            decls = item.decls if isinstance(item, c_ast.DeclList) else [item]
+            if any(decl.init is not None or not isinstance(decl.type, c_ast.TypeDecl) for decl in decls):
+                return True
+            continue
+        if not is_omp_pragma(item):
+            return True
+        words = parse_directive(item).words
+        if words != ("barrier",):
+            if _loop_words(words) not in (("for",), ("loop",), ("simd",)):
+                return True
+            k += 1  # the loop
+    return False
+
+
+def _lower_team(low: StmtLowering, d: Directive, items: list[c_ast.Node]) -> list[Stmt]:
+    """A region whose body every thread runs: one ParallelFor over the thread ids 0 <= t < THREADS (a size of
+    the IR, so that every team size up to the bound is checked) per barrier-free phase. Scalars declared in the
+    region are each thread's own: a THREADS-element array indexed by t, so that they outlive a phase. `omp for`
+    loops give each thread its chunk of the iterations (`_chunk`); the barrier at their end ends the phase."""
+    _check_clauses(d, _REGION_CLAUSES)
+    state = _state(low)
+    if state.loops:
+        raise unsupported("nested OpenMP parallel region", d.coord)
+    loc = loc_of(d.coord)
+    t = Var(_fresh(low, "omp_t"))
+    phases: list[list[Stmt]] = [[]]
+    own: dict[str, tuple[str, ScalarType]] = {}  # IR name of a thread's scalar -> (array, type)
+    region = _Loop(len(low.scopes.stack))  # names declared from here on are each thread's own
+    with low.scopes.scope():
+        for var in dict.fromkeys(d.names("private") + d.names("firstprivate")):
+            sym = _scalar(low, var, "private", d)
+            name = low.scopes.declare(var, sym.type)
+            own[name] = (_fresh(low, f"{name}_omp_thread"), sym.type)
+            if var in d.names("firstprivate"):
+                phases[-1].append(Assign(name, Var(sym.name), loc=loc))
+        state.loops.append(region)
+        try:
+            k = 0
+            while k < len(items):
+                item = items[k]
+                k += 1
+                if isinstance(item, c_ast.EmptyStatement) or \
+                        (isinstance(item, c_ast.Pragma) and not is_omp_pragma(item)):
+                    continue
+                if isinstance(item, (c_ast.Decl, c_ast.DeclList)):
+                    decls = item.decls if isinstance(item, c_ast.DeclList) else [item]
+                    for decl in decls:
+                        if not isinstance(decl.type, c_ast.TypeDecl):
+                            raise unsupported(f"declaration of '{decl.name}' in a parallel region (only scalars)",
+                                              decl.coord)
+                    for s_ in low.visit(item):
+                        if isinstance(s_, Declare):
+                            own[s_.name] = (_fresh(low, f"{s_.name}_omp_thread"), s_.type)
+                            if s_.init is not None:
+                                phases[-1].append(Assign(s_.name, s_.init, loc=s_.loc))
+                        else:
+                            phases[-1].append(s_)
+                    continue
+                if not is_omp_pragma(item):
+                    phases[-1] += low.visit(item)
+                    continue
+                inner = parse_directive(item)
+                if inner.words == ("barrier",):
+                    phases.append([])
+                    continue
+                if k >= len(items):
+                    raise unsupported(f"'#pragma omp {' '.join(inner.words)}' with no statement after it", inner.coord)
+                nowait = any(name == "nowait" for name, _ in inner.clauses)
+                if _loop_words(inner.words) in (("for",), ("loop",)):
+                    if nowait and any(not isinstance(x, c_ast.EmptyStatement) for x in items[k + 1:]):
+                        raise unsupported("'nowait' in a parallel region whose statements run once per thread (the "
+                                          "loops' iterations may be split among the threads differently)", inner.coord)
+                    phases[-1] += _chunk(low, inner, items[k], t, region)
+                    phases.append([])
+                elif inner.words in (("master",), ("masked",), ("single",)):
+                    _check_clauses(inner, {"nowait"} if inner.words == ("single",) else set())
+                    body = low.visit(items[k])
+                    if inner.words != ("single",) or nowait:
+                        written = {x.name for x in walk(tuple(body)) if isinstance(x, Assign)} - set(own)
+                        if written:
+                            raise unsupported(f"'{sorted(written)[0]}' assigned in '#pragma omp "
+                                              f"{inner.words[0]}' with no barrier after it", inner.coord)
+                    phases[-1].append(If(Binary("==", t, Const(0, I32)), tuple(body), loc=loc_of(inner.coord)))
+                    if inner.words == ("single",) and not nowait:
+                        phases.append([])
+                else:
+                    phases[-1] += lower_directive(low, inner, items[k])
+                k += 1
+        finally:
+            state.loops.pop()
+    body = _thread_arrays(low, tuple(st for phase in phases for st in phase), own, t)
+    pre: list[Stmt] = [LocalArray(array, type_, (Var(THREADS),), "local", loc=loc) for array, type_ in own.values()]
+    post: list[Stmt] = []
+    for outer, (array, type_) in region.atomics.items():
+        others = [x for x in walk(body) if (isinstance(x, Var) and x.name == outer) or
+                  (isinstance(x, Assign) and x.name == outer)]
+        if others:
+            raise unsupported(f"shared scalar '{outer}' is updated by 'omp atomic' or a reduction and also used "
+                              "otherwise in the parallel region", d.coord)
+        pre += [LocalArray(array, type_, (Const(1, I32),), "local", loc=loc),
+                Store(array, (Const(0, I32),), Var(outer), loc=loc)]
+        post.append(Assign(outer, Load(array, (Const(0, I32),)), loc=loc))
+    loops = []
+    start = 0
+    for phase in phases:
+        count = len(phase)
+        if count:
+            loops.append(ParallelFor("omp", (Axis(t.name, Var(THREADS)),), body[start:start + count], loc=loc))
+        start += count
+    return [*pre, *loops, *post]
+
+
+def _thread_arrays(low: StmtLowering, body: tuple[Stmt, ...], own: dict[str, tuple[str, ScalarType]],
+                   t: Var) -> tuple[Stmt, ...]:
+    """Each access of a thread's own scalar `x` as an access of element t of its array (a `for` over `x` counts
+    with a scalar of its own: the value after the loop is unused, else the frontend had made it a `while`)."""
+    def counters(n):
+        if isinstance(n, For) and n.var in own:
+            fresh = _fresh(low, n.var)
+            mapping = {n.var: Var(fresh)}
+            return For(fresh, n.type, n.start, substitute(n.cond, mapping), substitute(n.step, mapping),
+                       substitute(n.body, mapping), loc=n.loc)
+        return None
+
+    def rewrite(n):
+        if isinstance(n, Var) and n.name in own:
+            return Load(own[n.name][0], (t,))
+        if isinstance(n, Assign) and n.name in own:
+            return Store(own[n.name][0], (t,), n.value, loc=n.loc)
+        if isinstance(n, Atomic) and n.result in own:
+            raise unsupported("atomic capture into a thread's own variable", n.loc)
+        return None
+    return transform(transform(body, counters), rewrite)
+
+
+def _chunk(low: StmtLowering, d: Directive, stmt: c_ast.Node, t: Var, region: _Loop) -> list[Stmt]:
+    """`omp for` run by thread t of the team: the iterations of its chunk of the (collapsed) iteration space, in
+    order. schedule(static) without a chunk size splits as libgomp does (the first total % T threads get one
+    iteration more; OpenMP itself only says "approximately equal"), schedule(static, c) deals chunks of c
+    round-robin; other schedules may split in any way and are refused."""
+    _check_clauses(d, _LOOP_CLAUSES)
+    chunk = _static_chunk(low, d)
+    depth = _collapse(d)
+    nest = _nest(stmt, depth, d)
+    loc = loc_of(nest[0].coord)
+    threads = Var(THREADS)
+    with low.scopes.scope():
+        levels: list[_Level] = []
+        for node in nest:
+            levels.append(_level(low, node, [lv.c_var for lv in levels], d))
+        total = _product([lv.extent for lv in levels])
+        c = Var(_fresh(low, "omp_c"))
+        head: list[Stmt] = []
+        with low.scopes.scope():
+            for k, lv in enumerate(levels):
+                inner = _product([x.extent for x in levels[k + 1:]])
+                v = c if _one(inner) else Binary("/", c, inner)
+                point = v if k == 0 else Binary("%", v, lv.extent)
+                head.append(Declare(low.scopes.declare(lv.c_var, lv.type), lv.type, _position(lv, point), loc=loc))
+            loop_vars = {lv.c_var for lv in levels}
+            for var in dict.fromkeys(d.names("private")):
+                if var and var not in loop_vars:
+                    sym = _scalar(low, var, "private", d)
+                    head.append(Declare(low.scopes.declare(var, sym.type), sym.type, None, loc=loc))
+            first = []
+            for var in dict.fromkeys(d.names("firstprivate")):
+                sym = _scalar(low, var, "firstprivate", d)
+                first.append(Declare(low.scopes.declare(var, sym.type), sym.type, Var(sym.name), loc=loc))
+            reductions = []
+            for op, var in _reduction_vars(d):
+                sym = _scalar(low, var, "reduction", d)
+                reductions.append((var, sym, op, low.scopes.declare(var, sym.type)))
+            saved = low.escaping
+            low.escaping = saved | _shared_scalars(low, region.depth)
+            try:
+                body = low._block(nest[-1].stmt)
+            finally:
+                low.escaping = saved
+        assigned = {x.name for x in walk(body) if isinstance(x, Assign)} | \
+            {x.var for x in walk(body) if isinstance(x, For)}
+        if any(h.name in assigned for h in head[:len(levels)]) or any(f.name in assigned for f in first):
+            raise unsupported("the body of an OpenMP loop assigns its loop variable or a firstprivate variable",
+                              d.coord)
+        before: list[Stmt] = list(first)
+        after: list[Stmt] = []
+        for var, sym, op, name in reductions:
+            _check_reduction(body, name, op, d, var)
+            if sym.name not in region.atomics:
+                region.atomics[sym.name] = (_fresh(low, f"{sym.name}_omp_reduction"), sym.type)
+            before.append(Declare(name, sym.type, _identity(op, sym.type, d), loc=loc))
+            after.append(Atomic(op, region.atomics[sym.name][0], (Const(0, I32),), Var(name), loc=loc))
+    step = (*head, *body)
+    if chunk is None:
+        q, r = Binary("/", total, threads), Binary("%", total, threads)
+        lo = _add(Binary("*", t, q), Select(Binary("<", t, r), t, r))
+        hi = _add(_add(lo, q), Select(Binary("<", t, r), Const(1, I32), Const(0, I32)))
+        loop: Stmt = For(c.name, I32, lo, Binary("<", c, hi), Const(1, I32), step, loc=loc)
+    else:
+        b = Var(_fresh(low, "omp_b"))
+        end = Binary("+", b, chunk)
+        loop = For(b.name, I32, Binary("*", t, chunk), Binary("<", b, total), Binary("*", threads, chunk), (
+            For(c.name, I32, b, Binary("<", c, Select(Binary("<", end, total), end, total)), Const(1, I32), step,
+                loc=loc),), loc=loc)
+    return [*before, loop, *after]
+
+
+def _static_chunk(low: StmtLowering, d: Directive) -> Optional[Expr]:
+    """None for schedule(static) (or no schedule: gcc's default), the chunk size of schedule(static, c)."""
+    args = [arg for name, arg in d.clauses if name == "schedule"]
+    if not args:
+        return None
+    kind, _, size = (args[-1] or "").partition(",")
+    if len(args) > 1 or kind.strip() != "static":
+        raise unsupported(f"schedule({args[-1]}) in a parallel region whose statements run once per thread (only "
+                          "static schedules say which thread runs which iteration)", d.coord)
+    if not size.strip():
+        return None
+    if not size.strip().isdigit() or int(size) < 1:
+        raise unsupported(f"schedule({args[-1]}) (only a literal positive chunk size)", d.coord)
+    return Const(int(size), I32)
 
 
 # ---- work-shared loops -------------------------------------------------------------------------

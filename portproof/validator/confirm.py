@@ -73,7 +73,7 @@ def execute_both(pair: Pair, sources: Sources, inputs: Inputs, timeout_s: float,
                             macro_values=macro_values, timeout_s=timeout_s, threads=threads,
                             unoptimized=unoptimized)
         return orig, port, (f"original compiled with gcc; OpenMP port compiled with gcc -fopenmp"
-                            f"{' -O0' if unoptimized else ''}, run with {threads} threads")
+                            f"{' -O0' if unoptimized else ''}, run with {threads} thread{'s' * (threads != 1)}")
     entry, how = _port_entry(pair, inputs)
     port = run_port(sources.port, entry, _port_inputs(pair, inputs, pair.port_raw),
                     include_dirs=sources.include_dirs, defines=sources.define_map, macro_values=macro_values,

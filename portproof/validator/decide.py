@@ -9,11 +9,14 @@ from typing import Mapping, Optional, Sequence
 import numpy as np
 
 from portproof.diagnostics import CompileError, PortproofError, Unsupported
-from portproof.ir.nodes import Expr, Program
+from portproof.ir.faults import StepLimit
+from portproof.ir.mapper import walk
+from portproof.ir.nodes import Expr, Program, Var
 from portproof.ir.parse import parse_expr
 from portproof.ir.printer import to_text
 from portproof.specs import load_target
 from portproof.translators.c_frontend import parse_c_unit
+from portproof.translators.c_openmp import THREADS
 from portproof.translators.cuda_frontend import parse_cuda
 from portproof.translators.preprocess import integer_macros
 from portproof.validator.binding import Pair, bind, is_openmp_port
@@ -28,7 +31,7 @@ from portproof.validator.launch import clamp_grids, launch_limit_violations, thr
 from portproof.validator.orders import OTHER_ORDERS, describe, order_search, reassociation, sensitive_atomics
 from portproof.validator.prove import NotProvable, prove_all_sizes, setting_for
 from portproof.validator.reward import reward_for
-from portproof.validator.search import Finding, search
+from portproof.validator.search import Finding, block_edge_sizes, search
 from portproof.validator.spaces import space_violations
 from portproof.validator.verdict import (
     Check, Equivalent, Error, NotEquivalent, Reason, Result, Unknown, Verdict,
@@ -112,6 +115,9 @@ def load_pair(original: str, port: str, options: Options, defaults: list[str]) -
         raise next(iter(unit.failures.values()))
     reader = parse_c_unit if is_openmp_port(port) else parse_cuda
     cuda = reader(port, include_dirs=options.include_dirs, defines=options.defines, symbolic_macros=macros)
+    if any(isinstance(v, Var) and v.name == THREADS for v in walk(cuda.program)):
+        macros |= {THREADS}  # enumerated like a size macro, >= 1; confirm runs the port with that many threads
+        defaults.append(f"OpenMP team size {THREADS} treated as a size (>= 1): a parallel region runs once per thread")
     program = unit.program
     if len(program.functions) > 1 and not c.original_entry:
         named = [f for f in program.functions if f.name in {g.name for g in cuda.program.functions}]
@@ -279,6 +285,8 @@ def _bounded(pair: Pair, sources: Sources, options: Options, deadline: float, ch
             finding = Finding("value", bounded.model, detail=f"found by {bounded.found_by} (bounded check)")
         elif bounded.proved_bound < c.bound:
             finding = search(pair, bound=c.bound, deadline=deadline, seeds=2, fp=c.fp).finding
+        if finding is None:
+            finding = _block_edge(pair, options, deadline, checks)
     runs = f"random runs of both IRs for every size up to {min(2, c.bound)}"
     checks.append(Check("testing", "passed" if small.finding is None else "failed", f"{small.runs} {runs}"))
     if finding is not None:
@@ -299,6 +307,27 @@ def _bounded(pair: Pair, sources: Sources, options: Options, deadline: float, ch
     checks.append(Check("bounded", "unknown", bounded.stopped))
     return Unknown(Reason.TIMEOUT if "time limit" in bounded.stopped else Reason.UNSUPPORTED,
                    f"no proof for all sizes ({why}); bounded check: {bounded.stopped}", None, tuple(notes))
+
+
+def _block_edge(pair: Pair, options: Options, deadline: float, checks: list[Check]) -> Optional[Finding]:
+    """One run of both IRs with every size past the first thread-block boundary: halos, tiles and
+    guards at a block's edge first act there, beyond the bound of the exhaustive check."""
+    c = options.contract
+    edge = block_edge_sizes(pair, c.bound)
+    if edge is None:
+        return None
+    report = search(pair, bound=c.bound, deadline=deadline, seeds=1, fp=c.fp, sizes=[edge])
+    where = ", ".join(f"{k}={v}" for k, v in edge.values)
+    if report.finding is not None and f"{StepLimit.kind}:" in report.finding.detail:
+        # at these sizes a correct port may simply need more steps than a run is given
+        checks.append(Check("block edge", "skipped", f"the run at {where} reached the step limit"))
+        return None
+    if report.runs == 0:
+        checks.append(Check("block edge", "skipped", f"no run at {where} (inputs too large, or no time left)"))
+    else:
+        checks.append(Check("block edge", "passed" if report.finding is None else "failed",
+                            f"a random run of both IRs at {where}"))
+    return report.finding
 
 
 def _identical(pair: Pair) -> bool:
