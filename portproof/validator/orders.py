@@ -133,6 +133,9 @@ def reassociation(pair: Pair, bound: int, tries: int = 2) -> Optional[str]:
     random floats at each size tuple up to `bound`, largest first: float atomics that threads apply
     to one element in the order they arrive, or outputs that differ from the original's in their
     last bits (a reordered sum; or a change of precision, which this cannot tell apart)."""
+    fn = pair.orig_fn
+    if not any(t is not None and t.is_float for t in (fn.return_type, *(p.type for p in fn.params))):
+        return None  # no float comes in or out
     rng = np.random.default_rng(5)
     atomics: list[Atomic] = []
     diff = None
