@@ -1,6 +1,7 @@
 """Lowering of CUDA C++ statements (kernel and host code) to IR statements."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Optional
 
 from tree_sitter import Node as TSNode
@@ -93,6 +94,12 @@ def _check_shuffle_positions(lowerer: "StmtLowerer", statement: TSNode) -> None:
                     and child == node.child_by_field_name("right"):
                 inner = True
             stack.append((child, inner))
+
+
+@dataclass(frozen=True)
+class LoopVar(Scalar):
+    """A for-loop variable that outlives its loop in the IR (the loop became a While): a later loop
+    declaring the same name and type assigns it instead (C ended the first one's scope)."""
 
 
 class StmtLowerer(HostCalls, ExprLowerer):
@@ -424,15 +431,16 @@ class StmtLowerer(HostCalls, ExprLowerer):
         if init is None or cond is None or update is None:
             raise self.unsupported("for loop without an initializer, condition or update", node)
         loc = self.loc(node)
+        reused = self.reused_loop_var(init)
         self.scopes.push()
         try:
-            var, ctype, start, declared = self.loop_init(init)
+            var, ctype, start, declared = reused or self.loop_init(init)
             cond_e = self.expr(cond)
             step = self.loop_step(update, var)
             body = self.nested(node.child_by_field_name("body"))
             changed = _written(body)
             if step is not None and var not in changed and not (_free_vars(step) & changed) \
-                    and (declared or not self.used_after(node, var)):
+                    and (declared or not self.used_after(node, var)) and not reused:
                 return [For(var, ctype, start, cond_e, step, body, loc)]
             self.control_depth += 1
             try:
@@ -443,9 +451,20 @@ class StmtLowerer(HostCalls, ExprLowerer):
             self.scopes.pop()
         first: Stmt = Assign(var, start, loc)
         if declared:  # the variable now outlives the loop in the IR: keep its name reserved
-            self.declare(var, Scalar(ctype), init)
+            self.declare(var, LoopVar(ctype), init)
             first = Declare(var, ctype, start, loc)
         return [first, While(cond_e, body + update_stmts, loc)]
+
+    def reused_loop_var(self, init: TSNode) -> Optional[tuple[str, ScalarType, Expr, bool]]:
+        """The loop_init of `T v = e` where `v` is a LoopVar of type T: (v, T, e, False)."""
+        declarators = init.children_by_field_name("declarator") if init.type == "declaration" else []
+        if len(declarators) != 1 or declarators[0].type != "init_declarator":
+            return None
+        name = text(declarators[0].child_by_field_name("declarator"))
+        symbol = self.scopes.lookup(name)
+        if not isinstance(symbol, LoopVar) or symbol.type != scalar_type(init.child_by_field_name("type")):
+            return None
+        return name, symbol.type, self.expr(declarators[0].child_by_field_name("value")), False
 
     def loop_init(self, init: TSNode) -> tuple[str, ScalarType, Expr, bool]:
         if init.type == "declaration":
