@@ -316,7 +316,7 @@ def _block_edge(pair: Pair, options: Options, deadline: float, checks: list[Chec
     edge = block_edge_sizes(pair, c.bound)
     if edge is None:
         return None
-    report = search(pair, bound=c.bound, deadline=deadline, seeds=1, fp=c.fp, sizes=[edge])
+    report = search(pair, bound=c.bound, deadline=deadline, seeds=1, fp=c.fp, only=[edge])
     where = ", ".join(f"{k}={v}" for k, v in edge.values)
     if report.finding is not None and f"{StepLimit.kind}:" in report.finding.detail:
         # at these sizes a correct port may simply need more steps than a run is given

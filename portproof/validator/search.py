@@ -12,10 +12,10 @@ from portproof.ir.concrete import DTYPES, arrays_to_numpy, run_concrete
 from portproof.ir.evaluate import UNDEF
 from portproof.ir.faults import ExecutionFault, Race
 from portproof.ir.mapper import walk
-from portproof.ir.nodes import ArrayParam, Copy, Store
+from portproof.ir.nodes import ArrayParam, Copy, ParallelFor, Store
 from portproof.validator.binding import Pair
-from portproof.validator.launch import threads_launched
-from portproof.validator.inputs import Inputs, make_inputs, size_names, size_tuples
+from portproof.validator.launch import evaluate_int, threads_launched
+from portproof.validator.inputs import Inputs, Sizes, largest_sizes, make_inputs, size_names, size_tuples
 
 
 @dataclass
@@ -136,13 +136,13 @@ def _item(x):
 
 
 def search(pair: Pair, *, bound: int, deadline: float, seeds: int = 2, limit: Optional[int] = None,
-           rng_seed: int = 0, start_at: int = 0, fp: str = "real") -> SearchReport:
-    """Try size tuples in increasing order (each size up to `bound`), `seeds` random inputs each;
-    `start_at=-1` starts from the largest tuple instead (a smoke test of one run)."""
+           rng_seed: int = 0, start_at: int = 0, fp: str = "real", only: Optional[list[Sizes]] = None) -> SearchReport:
+    """Try size tuples in increasing order (each size up to `bound`; or just those in `only`), `seeds` random
+    inputs each; `start_at=-1` starts from the largest tuple instead (a smoke test of one run)."""
     report = SearchReport()
     rng = np.random.default_rng(rng_seed)
     names = size_names(pair.orig_fn, pair.macros)
-    tuples = list(size_tuples(names, pair.macros, bound))
+    tuples = list(only) if only is not None else list(size_tuples(names, pair.macros, bound))
     for count, sizes in enumerate(tuples[start_at:] + tuples[:start_at]):
         if (limit is not None and count >= limit) or time.monotonic() > deadline:
             break
@@ -167,3 +167,31 @@ def search(pair: Pair, *, bound: int, deadline: float, seeds: int = 2, limit: Op
                                          statement=writers(pair, array))
                 return report
     return report
+
+
+def block_edge_sizes(pair: Pair, bound: int) -> Optional[Sizes]:
+    """The sizes that set how many threads are launched, each two past the widest thread-block
+    dimension (the others at the bound): a second, partial block, so code that only matters at a
+    block's edge (halo loads, tile bounds, dynamic shared memory sizes) runs, which sizes up to a
+    small bound never reach. None when the blocks are no wider than the bound."""
+    env = largest_sizes(pair.orig_fn, pair.macros, bound).as_dict()
+    widths = []
+    for n in walk(pair.proof_fn.body):
+        if isinstance(n, ParallelFor) and n.kind == "cuda":
+            for a in n.axes:
+                if a.var.startswith("threadIdx."):
+                    try:
+                        widths.append(evaluate_int(a.extent, env))
+                    except (Unsupported, ZeroDivisionError):
+                        pass
+    widest = max(widths, default=0)
+    if widest <= bound:
+        return None
+    try:
+        threads = threads_launched(pair.port_fn, env)
+        grows = {name for name in env if threads_launched(pair.port_fn, {**env, name: widest + 2}) != threads}
+    except (Unsupported, ZeroDivisionError):
+        return None
+    if not grows:
+        return None
+    return Sizes(tuple((name, widest + 2 if name in grows else value) for name, value in env.items()))
