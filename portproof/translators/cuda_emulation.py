@@ -77,7 +77,8 @@ def _declared_names(src: bytes, declaration: tree_sitter.Node) -> list[bytes]:
 def _shared_edits(src: bytes, decl: tree_sitter.Node, filename: str) -> list[tuple[int, int, bytes]]:
     """`extern __shared__ T s[];` points `s` at the dynamic shared buffer; a `__shared__` declaration in
     a function body becomes a static (the header's `#define __shared__ static`) that the first thread
-    of each block refills with 0xFF bytes."""
+    of each block refills with 0xFF bytes; an array there is a reference to memory ending at a guard
+    page (the header's PORTPROOF_SHARED_ARRAY), so that an access past its end faults."""
     storage = {_text(src, c): c for c in decl.children if c.type == "storage_class_specifier"}
     qualifier = next(c for c in decl.children if c.type == "type_qualifier" and _text(src, c) == b"__shared__")
     if b"extern" in storage:
@@ -95,6 +96,15 @@ def _shared_edits(src: bytes, decl: tree_sitter.Node, filename: str) -> list[tup
     if b"static" in storage:
         edits.append((qualifier.start_byte, qualifier.end_byte, b" " * len(b"__shared__")))
     if decl.parent is not None and decl.parent.type == "compound_statement":
+        element = _text(src, decl.child_by_field_name("type"))
+        for d in decl.children_by_field_name("declarator"):
+            name = d
+            while name.type == "array_declarator":
+                name = name.child_by_field_name("declarator")
+            if d.type == "array_declarator" and name.type == "identifier":
+                edits += [(name.start_byte, name.end_byte, b"PORTPROOF_SHARED_ARRAY(" + _text(src, name) + b")"),
+                          (d.end_byte, d.end_byte, b" PORTPROOF_SHARED_AT(" + element +
+                           src[name.end_byte:d.end_byte].replace(b"\n", b" ") + b")")]
         resets = b"".join(b" portproof_shared_reset(&" + n + b", sizeof(" + n + b"));"
                           for n in _declared_names(src, decl))
         edits.append((decl.end_byte, decl.end_byte, resets))

@@ -32,8 +32,14 @@
 #define __managed__
 #ifdef PORTPROOF_TSAN  // shared memory in one section, on pages of its own, whose shadow is reset between blocks
 #define __shared__ static __attribute__((section("portproof_shared"), aligned(4096)))
+#define PORTPROOF_SHARED_ARRAY(name) name
+#define PORTPROOF_SHARED_AT(...)
 #else
 #define __shared__ static
+// a __shared__ array (T name[K] in a function) is a reference to memory that ends at a guard page,
+// so that an access past its end faults, as one past a cudaMalloc'ed array does
+#define PORTPROOF_SHARED_ARRAY(name) (&name)
+#define PORTPROOF_SHARED_AT(...) = portproof_shared_guarded<__VA_ARGS__>()
 #endif
 #define __forceinline__ inline
 #define __noinline__ __attribute__((noinline))
@@ -153,6 +159,7 @@ inline cudaError_t portproof_malloc(void **pointer, size_t bytes, bool managed) 
     *pointer = p;
     return cudaSuccess;
 }
+template <class T> T &portproof_shared_guarded() { return *(T *)portproof_guarded_alloc(sizeof(T)); }
 inline cudaError_t cudaMalloc(void **pointer, size_t bytes) { return portproof_malloc(pointer, bytes, false); }
 template <class T> cudaError_t cudaMalloc(T **pointer, size_t bytes) { return cudaMalloc((void **)pointer, bytes); }
 inline cudaError_t cudaMallocManaged(void **pointer, size_t bytes, unsigned = 1) { return portproof_malloc(pointer, bytes, true); }
