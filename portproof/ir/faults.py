@@ -93,6 +93,10 @@ class Race(ExecutionFault):
 class BarrierDivergence(ExecutionFault):
     kind = "barrier divergence"
 
+    def __str__(self) -> str:  # the detail names both threads
+        where = f"{self.loc}: " if self.loc else ""
+        return f"{where}{self.kind}: {self.detail}"
+
 
 class UndefinedValue(ExecutionFault):
     kind = "uninitialised value"

@@ -191,11 +191,11 @@ def run_block(threads: list[tuple[ThreadCoord, Iterator[Any]]], block: Block,
         for i in waiting:
             if at[i] is not barrier:
                 raise BarrierDivergence(
-                    f"threads wait at different barriers ({barrier.loc} and {at[i].loc})",
-                    at[i].loc, threads[i][0])
+                    f"{threads[waiting[0]][0]} waits at the barrier at {barrier.loc} while {threads[i][0]} "
+                    f"waits at the one at {at[i].loc}", at[i].loc, threads[i][0])
         if ended is not None:
             raise BarrierDivergence(f"{threads[ended][0]} ended while {threads[waiting[0]][0]} waits at "
-                                    "a barrier", barrier.loc, threads[ended][0])
+                                    f"the barrier at {barrier.loc}", barrier.loc, threads[ended][0])
         block.epoch += 1
         runnable = [i for i in order if at[i] is not None]
 
