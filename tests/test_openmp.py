@@ -339,7 +339,8 @@ LOOP = "void f(int n, double *y, double s)\n{\n    int i;\n#pragma omp %s\n    f
 
 
 @pytest.mark.parametrize("pragma, body, match", [
-    ("parallel for reduction(*:s)", "s *= y[i];", r"reduction\(\*\) not yet supported"),
+    ("parallel for reduction(*:s)", "s = s + y[i];", "reduction variable 's'"),
+    ("parallel for reduction(^:s)", "s = s ^ 1;", r"reduction\(\^\) on a double"),
     ("parallel for reduction(&&:s)", "s = s && y[i];", r"reduction\(&&\)"),
     ("parallel for lastprivate(s)", "s = y[i];", "clause 'lastprivate'"),
     ("parallel for if(n > 100)", "y[i] = 0;", "clause 'if'"),

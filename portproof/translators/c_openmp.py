@@ -35,7 +35,8 @@ _IGNORED = {"shared", "schedule", "nowait", "num_threads", "map", "proc_bind", "
 _LOOP_CLAUSES = _IGNORED | {"private", "firstprivate", "reduction", "collapse", "default"}
 _REGION_CLAUSES = {"private", "firstprivate", "shared", "default", "num_threads", "proc_bind"}
 _TARGET_CLAUSES = {"map", "device", "defaultmap", "is_device_ptr"}
-_REDUCTIONS = {"+": "add", "-": "add", "max": "max", "min": "min"}
+_REDUCTIONS = {"+": "add", "-": "add", "*": "mul", "&": "and", "|": "or", "^": "xor", "max": "max", "min": "min"}
+_REDUCTION_OPS = {"add": "+", "mul": "*", "and": "&", "or": "|", "xor": "^"}
 _UPDATES = {"+=": "add", "-=": "sub", "&=": "and", "|=": "or", "^=": "xor"}
 _UPDATE_OPS = {"+": "add", "-": "sub", "&": "and", "|": "or", "^": "xor"}
 _COMMUTATIVE = {"+", "&", "|", "^"}
@@ -449,6 +450,9 @@ def _chunk(low: StmtLowering, d: Directive, stmt: c_ast.Node, t: Var, region: _L
                 first.append(Declare(low.scopes.declare(var, sym.type), sym.type, Var(sym.name), loc=loc))
             reductions = []
             for op, var in _reduction_vars(d):
+                if op == "mul":
+                    raise unsupported("reduction(*) in a parallel region whose statements run once per thread",
+                                      d.coord)
                 sym = _scalar(low, var, "reduction", d)
                 reductions.append((var, sym, op, low.scopes.declare(var, sym.type)))
             saved = low.escaping
@@ -578,6 +582,14 @@ def lower_loop(low: StmtLowering, d: Directive, stmt: c_ast.Node) -> list[Stmt]:
             _check_reduction(body, name, op, d, c_names[name])
             array = _fresh(low, f"{outer}_omp_reduction")
             low.scopes.declared.add(array)
+            if op == "mul":  # no atomic multiply: each iteration's partial, multiplied in after the loop
+                count = _product([a.extent for a in axes])
+                k = _fresh(low, "omp_k")
+                pre.append(LocalArray(array, t, (count,), "local", loc=loc))
+                tail.append(Store(array, (_linear(axes),), Var(name), loc=loc))
+                post.append(For(k, I32, Const(0, I32), Binary("<", Var(k), count), Const(1, I32), (
+                    Assign(outer, Binary("*", Var(outer), Load(array, (Var(k),))), loc=loc),), loc=loc))
+                continue
             pre += [LocalArray(array, t, (Const(1, I32),), "local", loc=loc),
                     Store(array, (Const(0, I32),), Var(outer), loc=loc)]
             tail.append(Atomic(op, array, (Const(0, I32),), Var(name), loc=loc))
@@ -590,6 +602,14 @@ def lower_loop(low: StmtLowering, d: Directive, stmt: c_ast.Node) -> list[Stmt]:
                     Store(array, (Const(0, I32),), Var(outer), loc=loc)]
             post.append(Assign(outer, Load(array, (Const(0, I32),)), loc=loc))
     return [*pre, ParallelFor("omp", axes, (*head, *body, *tail), loc=loc), *post]
+
+
+def _linear(axes: tuple[Axis, ...]) -> Expr:
+    """The row-major number of the point of `axes` (the iteration's place in the collapsed loop)."""
+    out: Expr = Var(axes[0].var)
+    for a in axes[1:]:
+        out = Binary("+", Binary("*", out, a.extent), Var(a.var))
+    return out
 
 
 def _collapse(d: Directive) -> int:
@@ -730,10 +750,8 @@ def _reduction_vars(d: Directive) -> list[tuple[str, str]]:
         op = op.strip()
         if not sep or "," in op:
             raise unsupported(f"reduction({arg}) (reduction modifiers or a missing operator)", d.coord)
-        if op == "*":
-            raise unsupported("reduction(*) not yet supported", d.coord)
         if op not in _REDUCTIONS:
-            raise unsupported(f"reduction({op}) not supported (+, -, min, max are)", d.coord)
+            raise unsupported(f"reduction({op}) not supported (+, -, *, &, |, ^, min, max are)", d.coord)
         out += [(_REDUCTIONS[op], var.strip()) for var in names.split(",")]
     return out
 
@@ -741,8 +759,16 @@ def _reduction_vars(d: Directive) -> list[tuple[str, str]]:
 def _identity(op: str, t: ScalarType, d: Directive) -> Const:
     if t.kind == "bool":
         raise unsupported(f"reduction on a {t} variable", d.coord)
-    if op == "add":
+    if op in ("add", "or", "xor"):
+        if t.is_float and op != "add":
+            raise unsupported(f"reduction({_REDUCTION_OPS[op]}) on a {t} variable", d.coord)
         return Const(0.0 if t.is_float else 0, t)
+    if op == "mul":
+        return Const(1.0 if t.is_float else 1, t)
+    if op == "and":
+        if t.is_float:
+            raise unsupported(f"reduction(&) on a {t} variable", d.coord)
+        return Const(-1 if t.signed else (1 << t.bits) - 1, t)
     if t.is_float:
         return Const(-math.inf if op == "max" else math.inf, t)
     lo, hi = (-(1 << (t.bits - 1)), (1 << (t.bits - 1)) - 1) if t.signed else (0, (1 << t.bits) - 1)
@@ -760,16 +786,17 @@ def _first_bigger(c: Expr, a: Expr, b: Expr) -> bool:
 
 
 def _is_update(value: Expr, r: str, op: str) -> bool:
-    """`value` is `r op e` with e free of r (+ chains for add; fmax/max calls and selects for max/min)."""
+    """`value` is `r op e` with e free of r (chains of op, and of - for add; fmax/max calls and selects for
+    max/min)."""
     me = Var(r)
-    if op == "add":
+    if op in _REDUCTION_OPS:
         if value == me:
             return True
-        if isinstance(value, Binary) and value.op == "+":
+        if isinstance(value, Binary) and value.op == _REDUCTION_OPS[op]:
             return (_is_update(value.left, r, op) and not _uses(value.right, r)) or \
                 (_is_update(value.right, r, op) and not _uses(value.left, r))
-        return isinstance(value, Binary) and value.op == "-" and _is_update(value.left, r, op) and \
-            not _uses(value.right, r)
+        return op == "add" and isinstance(value, Binary) and value.op == "-" and _is_update(value.left, r, op) \
+            and not _uses(value.right, r)
     calls = _MAX_CALLS if op == "max" else _MIN_CALLS
     if isinstance(value, Call) and value.function in calls and len(value.args) == 2 and me in value.args:
         other = value.args[1] if value.args[0] == me else value.args[0]
