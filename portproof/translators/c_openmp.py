@@ -477,8 +477,10 @@ def _chunk(low: StmtLowering, d: Directive, stmt: c_ast.Node, t: Var, region: _L
     step = (*head, *body)
     if chunk is None:
         q, r = Binary("/", total, threads), Binary("%", total, threads)
-        lo = _add(Binary("*", t, q), Select(Binary("<", t, r), t, r))
-        hi = _add(_add(lo, q), Select(Binary("<", t, r), Const(1, I32), Const(0, I32)))
+        lo, hi = Var(_fresh(low, "omp_lo")), Var(_fresh(low, "omp_hi"))
+        before += [Declare(lo.name, I32, _add(Binary("*", t, q), Select(Binary("<", t, r), t, r)), loc=loc),
+                   Declare(hi.name, I32, _add(_add(lo, q), Select(Binary("<", t, r), Const(1, I32), Const(0, I32))),
+                           loc=loc)]
         loop: Stmt = For(c.name, I32, lo, Binary("<", c, hi), Const(1, I32), step, loc=loc)
     else:
         b = Var(_fresh(low, "omp_b"))

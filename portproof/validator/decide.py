@@ -117,7 +117,8 @@ def load_pair(original: str, port: str, options: Options, defaults: list[str]) -
     cuda = reader(port, include_dirs=options.include_dirs, defines=options.defines, symbolic_macros=macros)
     if any(isinstance(v, Var) and v.name == THREADS for v in walk(cuda.program)):
         macros |= {THREADS}  # enumerated like a size macro, >= 1; confirm runs the port with that many threads
-        defaults.append(f"OpenMP team size {THREADS} treated as a size (>= 1): a parallel region runs once per thread")
+        defaults.append(f"OpenMP team size {THREADS} treated as a size (>= 1): a parallel region runs once per "
+                        "thread; schedule(static) splits the iterations as gcc's libgomp does")
     program = unit.program
     if len(program.functions) > 1 and not c.original_entry:
         named = [f for f in program.functions if f.name in {g.name for g in cuda.program.functions}]
