@@ -58,8 +58,10 @@ class _Interpreter(Evaluator):
         self.max_steps = max_steps
         self.check_races = check_races
         self.order = schedule.orders()
-        # this launch's atomically updated elements: cell -> (block, epoch) -> (thread, statement)
-        self.atomic_cells: dict[tuple[int, int], dict[tuple[int, int], tuple[int, n.Atomic]]] = {}
+        # this launch's atomically updated elements: cell -> ((block, epoch) -> (thread, statement),
+        # the statements that updated it)
+        self.atomic_cells: dict[tuple[int, int], tuple[dict[tuple[int, int], tuple[int, n.Atomic]],
+                                                       set[n.Atomic]]] = {}
         self.contended: dict[n.Atomic, ScalarType] = {}
         self.steps = 0
         self.globals: dict[str, Any] = {}
@@ -364,11 +366,13 @@ class _Interpreter(Evaluator):
     def _contend(self, s: n.Atomic, store: ArrayStore, flat: int, st: Frame) -> None:
         """Note `s` as contended when another thread updated the element between the same two
         barriers of its block, or in another block: the schedule decides which goes first."""
-        entries = self.atomic_cells.setdefault((id(store.values), flat), {})
+        entries, statements = self.atomic_cells.setdefault((id(store.values), flat), ({}, set()))
         block, epoch = st.block.id, st.block.epoch
-        for (b, e), (tid, other) in entries.items():
-            if tid != st.tid and (b != block or e == epoch):
-                self.contended[s] = self.contended[other] = store.type
+        statements.add(s)
+        if not statements.issubset(self.contended):  # else nothing new to learn here: stay linear
+            for (b, e), (tid, other) in entries.items():
+                if tid != st.tid and (b != block or e == epoch):
+                    self.contended[s] = self.contended[other] = store.type
         entries.setdefault((block, epoch), (st.tid, s))
 
     def _atomic(self, op: str, old: Any, v: Any, type: ScalarType) -> Any:

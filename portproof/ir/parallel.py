@@ -121,8 +121,10 @@ class RaceLog:
     """
 
     def __init__(self) -> None:
-        # (id of the values list, flat index) -> (reads, writes), each keyed by (tid, epoch, atomic)
-        self.cells: dict[tuple[int, int], tuple[dict, dict]] = {}
+        # (id of the values list, flat index) -> (reads, writes, atomic updates), each keyed by
+        # (tid, epoch, atomic, warp epoch); atomics are apart so that many of them on one element
+        # (a sum) are not compared with each other
+        self.cells: dict[tuple[int, int], tuple[dict, dict, dict]] = {}
         # the lists themselves, so that no id is reused while the log lives (per-block arrays)
         self.alive: dict[int, list] = {}
 
@@ -132,24 +134,25 @@ class RaceLog:
         key = (id(values), flat)
         cell = self.cells.get(key)
         if cell is None:
-            cell = self.cells[key] = ({}, {})
+            cell = self.cells[key] = ({}, {}, {})
             self.alive[id(values)] = values
-        reads, writes = cell
+        reads, writes, atomics = cell
         atomic = kind == "atomic"
         tid, block = st.tid, st.block
         epoch = block.epoch
         warp = block.warp_of(tid)
-        for log in (writes,) if kind == "read" else (reads, writes):
+        against = {"read": (writes, atomics), "write": (reads, writes, atomics),
+                   "atomic": (reads, writes)}[kind]
+        for log in against:
             for e in log.values():
-                if e.tid != tid and not (atomic and e.atomic) and \
-                        (e.block != block.id or e.epoch == epoch and
-                         (e.warp[0] != warp[0] or e.warp[1] == warp[1])):
+                if e.tid != tid and (e.block != block.id or e.epoch == epoch and
+                                     (e.warp[0] != warp[0] or e.warp[1] == warp[1])):
                     second = Access(st.coord, kind, st.loc)
                     if conditional or e.conditional:
                         raise Unsupported(f"possible data race on {array}[{flat}] ({e.access} and "
                                           f"{second}) under a data-dependent condition", st.loc)
                     raise Race(array, flat, e.access, second)
-        log = reads if kind == "read" else writes
+        log = reads if kind == "read" else atomics if atomic else writes
         entry = (tid, epoch, atomic, warp[1])
         if entry not in log:
             log[entry] = _Entry(tid, block.id, epoch, atomic, conditional, st, kind, st.loc, warp)
