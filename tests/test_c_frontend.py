@@ -323,7 +323,7 @@ def test_unknown_function_name_is_a_usage_error(tmp_path):
     ("  goto end;\nend:\n  x[0] = 1;", 3, "goto"),
     ("  struct P { int a; } p;\n  x[0] = 1;", 3, "struct"),
     ("  x[0] = q.a;", 3, "struct or union member access"),
-    ("  for (int i = 0; i < n; i++) {\n    if (x[i] < 0) break;\n  }", 4, "break"),
+    ("  if (n < 0)\n    break;\n  x[0] = 1;", 4, "break statement outside a loop"),
     ("  if (n < 0) return;\n  x[0] = 1;", 3, "return before the end"),
     ("  #pragma omp single\n  x[0] = 0;", 3, "OpenMP directive 'single'"),
     ("  double *p = x;", 3, "local pointer"),

@@ -1,7 +1,8 @@
 """Lowering of C statements (pycparser AST) of one function body to IR statements."""
 from __future__ import annotations
 
-from typing import Optional
+from contextlib import contextmanager
+from typing import Iterator, Optional
 
 from pycparser import c_ast
 
@@ -12,13 +13,12 @@ from portproof.ir.types import I32, ScalarType
 from portproof.translators.c_expr import ExprLowering, FileScope, Scopes
 from portproof.translators.c_openmp import is_omp_pragma, lower_omp_items
 from portproof.translators.c_types import loc_of, unsupported
+from portproof.translators.loop_exits import LoopExits, counted_loop, do_while_loop, set_flag, while_loop
 
 _DROPPED_CALLS = {"printf", "fprintf", "puts", "putchar", "fflush"}
 _STMT_CONSTRUCTS = {
     "Goto": "goto statement", "Label": "labelled statement", "Switch": "switch statement",
     "Case": "switch case", "Default": "switch case",
-    "Break": "break statement (early loop exits are not supported)",
-    "Continue": "continue statement (early loop exits are not supported)",
     "Return": "return before the end of the function (early exits are not supported)",
     "Typedef": "local typedef", "StaticAssert": "static assertion"}
 
@@ -33,10 +33,13 @@ class StmtLowering(c_ast.NodeVisitor):
         self.scopes = Scopes()
         self.expr = ExprLowering(file, self.scopes)
         self.escaping: set[str] = set()
+        self.loops: list[Optional[LoopExits]] = []  # innermost last; None: statements a break may not leave
+        self.identifiers: set[str] = set()
 
     def lower_body(self, body: c_ast.Compound) -> tuple[Stmt, ...]:
         """A function body; a final `return` becomes Return, any other return is Unsupported."""
         self.escaping = escaping_loop_vars(body)
+        self.identifiers = {n.name for n in _c_nodes(body) if isinstance(n, (c_ast.ID, c_ast.Decl)) and n.name}
         items = list(body.block_items or [])
         last = items.pop() if items and isinstance(items[-1], c_ast.Return) else None
         with self.scopes.scope():
@@ -51,7 +54,8 @@ class StmtLowering(c_ast.NodeVisitor):
 
     def _items(self, items: list[c_ast.Node]) -> list[Stmt]:
         if any(is_omp_pragma(item) for item in items):
-            return lower_omp_items(self, items)
+            with self._loop(None):
+                return lower_omp_items(self, items)
         return [s for item in items for s in self.visit(item)]
 
     def _block(self, node: c_ast.Node) -> tuple[Stmt, ...]:
@@ -177,12 +181,55 @@ class StmtLowering(c_ast.NodeVisitor):
         return [If(self.expr.visit(node.cond), self._block(node.iftrue), orelse, loc=loc_of(node.coord))]
 
     def visit_While(self, node: c_ast.While) -> list[Stmt]:
-        return [While(self.expr.visit(node.cond), self._block(node.stmt), loc=loc_of(node.coord))]
+        cond = self.expr.visit(node.cond)
+        exits, body = self._loop_body(node.stmt)
+        return while_loop(exits, cond, body, (), loc_of(node.coord))
 
     def visit_DoWhile(self, node: c_ast.DoWhile) -> list[Stmt]:
         """`do S while (c)` as `S; while (c) S` (the copy's declarations get fresh names)."""
-        first = self._block(node.stmt)
-        return [*first, While(self.expr.visit(node.cond), self._block(node.stmt), loc=loc_of(node.coord))]
+        exits, first = self._loop_body(node.stmt)
+        again, body = self._loop_body(node.stmt, LoopExits(break_flag=exits.break_flag))
+        return do_while_loop(exits, first, again, self.expr.visit(node.cond), body, loc_of(node.coord))
+
+    def visit_Break(self, node: c_ast.Break) -> list[Stmt]:
+        exits = self._innermost_loop("break", node)
+        if exits.break_flag is None:
+            exits.break_flag = self._flag("loop_break")
+        return [set_flag(exits.break_flag, loc_of(node.coord))]
+
+    def visit_Continue(self, node: c_ast.Continue) -> list[Stmt]:
+        exits = self._innermost_loop("continue", node)
+        if exits.continue_flag is None:
+            exits.continue_flag = self._flag("loop_continue")
+        return [set_flag(exits.continue_flag, loc_of(node.coord))]
+
+    def _innermost_loop(self, what: str, node: c_ast.Node) -> LoopExits:
+        if not self.loops:
+            raise unsupported(f"{what} statement outside a loop", node.coord)
+        if self.loops[-1] is None:
+            raise unsupported(f"{what} statement among OpenMP directives (it may leave an OpenMP loop)", node.coord)
+        return self.loops[-1]
+
+    def _flag(self, base: str) -> str:
+        """A name for a flag: no identifier of the function's C code and no IR name given so far."""
+        name, k = base, 2
+        while name in self.identifiers or name in self.scopes.declared:
+            name, k = f"{base}_{k}", k + 1
+        self.scopes.declared.add(name)
+        return name
+
+    @contextmanager
+    def _loop(self, exits: Optional[LoopExits]) -> Iterator[None]:
+        self.loops.append(exits)
+        try:
+            yield
+        finally:
+            self.loops.pop()
+
+    def _loop_body(self, node: c_ast.Node, exits: Optional[LoopExits] = None) -> tuple[LoopExits, tuple[Stmt, ...]]:
+        exits = exits or LoopExits()
+        with self._loop(exits):
+            return exits, self._block(node)
 
     def visit_For(self, node: c_ast.For) -> list[Stmt]:
         loc = loc_of(node.coord)
@@ -193,9 +240,9 @@ class StmtLowering(c_ast.NodeVisitor):
             if shape is None:
                 init = self.visit(node.init) if node.init is not None else []
                 cond = self.expr.visit(node.cond)
-                body = self._block(node.stmt)
+                exits, body = self._loop_body(node.stmt)
                 update = self.visit(node.next) if node.next is not None else []
-                return [*init, While(cond, body + tuple(update), loc=loc)]
+                return [*init, *while_loop(exits, cond, body, tuple(update), loc)]
             var, declared_type, start_node, step_node, sign = shape
             start = self.expr.visit(start_node)
             if declared_type is not None:
@@ -207,9 +254,9 @@ class StmtLowering(c_ast.NodeVisitor):
             if sign == "-":
                 step = Const(-1, I32) if step_node is None else Unary("-", step)
             cond = self.expr.visit(node.cond)
-            body = self._block(node.stmt)
+            exits, body = self._loop_body(node.stmt)
             if _is_counted(name, step, body) and (declared_type is not None or var not in self.escaping):
-                return [For(name, t, start, cond, step, body, loc=loc)]
+                return counted_loop(exits, For(name, t, start, cond, step, body, loc=loc))
             # C semantics kept: the variable lives on after the loop, or the body changes it
             init_loc = loc_of(node.init.coord)
             if declared_type is not None:
@@ -217,7 +264,7 @@ class StmtLowering(c_ast.NodeVisitor):
                 first: Stmt = Declare(name, t, start, loc=init_loc)
             else:
                 first = Assign(name, start, loc=init_loc)
-            return [first, While(cond, body + tuple(self.visit(node.next)), loc=loc)]
+            return [first, *while_loop(exits, cond, body, tuple(self.visit(node.next)), loc)]
 
     def _for_shape(self, node: c_ast.For) -> Optional[ForShape]:
         """(loop variable, its declared type or None, start, step or None for 1, sign) of a counted loop."""
@@ -294,3 +341,9 @@ def escaping_loop_vars(body: c_ast.Node) -> set[str]:
 
     visit(body, frozenset())
     return escaping
+
+
+def _c_nodes(node: c_ast.Node) -> Iterator[c_ast.Node]:
+    yield node
+    for _, child in node.children():
+        yield from _c_nodes(child)

@@ -8,14 +8,14 @@ from tree_sitter import Node as TSNode
 
 from portproof.ir.mapper import walk
 from portproof.ir.nodes import (Assign, Atomic, Binary, Const, Declare, Expr, For, If, Load,
-                                LocalArray, Return, SourceLoc, Stmt, Store, Unary, Var,
-                                While)
+                                LocalArray, Return, SourceLoc, Stmt, Store, Unary, Var)
 from portproof.ir.types import I32, U32, ScalarType
 from portproof.translators.cuda_context import (Array, Boxed, Dim3, ErrorCode, Scalar,
                                                 Scopes, Symbol, scalar_type, text)
 from portproof.translators.cuda_lower_expr import (ATOMICS, SHUFFLES, ExprLowerer, Unit, callee_name,
                                                    declarator_name, strip_parens)
 from portproof.translators.cuda_lower_host import HostCalls
+from portproof.translators.loop_exits import LoopExits, counted_loop, set_flag, while_loop
 
 _COMPOUND = frozenset("+= -= *= /= %= <<= >>= &= |= ^=".split())
 _IGNORED_PRAGMAS = ("unroll", "nounroll")
@@ -54,6 +54,17 @@ def _assigned_identifiers(body: TSNode) -> set[str]:
 
 
 _MEMORY_CALLS = frozenset({"cudaMemcpy", "cudaMemcpyAsync", "cudaMemset", "cudaMemsetAsync"})
+
+
+def _identifiers(node: TSNode) -> set[str]:
+    out: set[str] = set()
+    stack = [node]
+    while stack:
+        node = stack.pop()
+        stack.extend(node.named_children)
+        if node.type == "identifier":
+            out.add(text(node))
+    return out
 
 
 def _memcpy_addressed(body: TSNode) -> set[str]:
@@ -112,6 +123,9 @@ class StmtLowerer(HostCalls, ExprLowerer):
         self.boxed = _memcpy_addressed(body) if kind == "host" else set()
         self.control_depth = 0
         self.byte_definitions: dict[str, TSNode] = {}
+        self.loops: list[Optional[LoopExits]] = []  # innermost last; None: a `do { } while (0)` wrapper
+        self.identifiers = _identifiers(body.parent if body.parent is not None else body)
+        self.flags = 0
 
     def loc(self, node: TSNode) -> SourceLoc:
         return self.unit.source.loc(node)
@@ -128,6 +142,29 @@ class StmtLowerer(HostCalls, ExprLowerer):
         finally:
             self.scopes.pop()
             self.control_depth -= 1
+
+    def loop_body(self, node: TSNode, exits: Optional[LoopExits]) -> tuple[Stmt, ...]:
+        self.loops.append(exits)
+        try:
+            return self.nested(node)
+        finally:
+            self.loops.pop()
+
+    def loop_exit(self, node: TSNode) -> list[Stmt]:
+        """`break;` / `continue;`: set the innermost loop's flag (named at its first use)."""
+        what = node.type.split("_")[0]
+        exits = self.loops[-1] if self.loops else None
+        if exits is None:
+            where = "in `do { } while (0)`" if self.loops else "outside a loop"
+            raise self.unsupported(f"`{what}` {where}", node)
+        attr = f"{what}_flag"
+        if getattr(exits, attr) is None:
+            name = None
+            while name is None or name in self.identifiers:
+                self.flags += 1
+                name = f"loop_{what}_{self.flags}"
+            setattr(exits, attr, name)
+        return [set_flag(getattr(exits, attr), self.loc(node))]
 
     def stmt(self, node: TSNode) -> list[Stmt]:
         if self.hoisted is not None or node.type not in _SPLITTABLE or self.kind == "host":
@@ -161,12 +198,21 @@ class StmtLowerer(HostCalls, ExprLowerer):
             cond = node.child_by_field_name("condition").child_by_field_name("value")
             if cond is None:
                 raise self.unsupported("while with a declaration as condition", node)
-            return [While(self.expr(cond), self.nested(node.child_by_field_name("body")), self.loc(node))]
+            exits = LoopExits()
+            cond_e = self.expr(cond)
+            body = self.loop_body(node.child_by_field_name("body"), exits)
+            return while_loop(exits, cond_e, body, (), self.loc(node))
         if kind == "do_statement":
             cond = strip_parens(node.child_by_field_name("condition"))
             if text(cond) in ("0", "false"):  # do { ... } while (0): a macro's statement wrapper
-                return self.stmt(node.child_by_field_name("body"))
+                self.loops.append(None)
+                try:
+                    return self.stmt(node.child_by_field_name("body"))
+                finally:
+                    self.loops.pop()
             raise self.unsupported("do-while loop", node)
+        if kind in ("break_statement", "continue_statement"):
+            return self.loop_exit(node)
         if kind == "return_statement":
             value = _named(node)
             if value and self.kind == "kernel":
@@ -437,11 +483,12 @@ class StmtLowerer(HostCalls, ExprLowerer):
             var, ctype, start, declared = reused or self.loop_init(init)
             cond_e = self.expr(cond)
             step = self.loop_step(update, var)
-            body = self.nested(node.child_by_field_name("body"))
+            exits = LoopExits()
+            body = self.loop_body(node.child_by_field_name("body"), exits)
             changed = _written(body)
             if step is not None and var not in changed and not (_free_vars(step) & changed) \
                     and (declared or not self.used_after(node, var)) and not reused:
-                return [For(var, ctype, start, cond_e, step, body, loc)]
+                return counted_loop(exits, For(var, ctype, start, cond_e, step, body, loc))
             self.control_depth += 1
             try:
                 update_stmts = tuple(self.effect(update))
@@ -453,7 +500,7 @@ class StmtLowerer(HostCalls, ExprLowerer):
         if declared:  # the variable now outlives the loop in the IR: keep its name reserved
             self.declare(var, LoopVar(ctype), init)
             first = Declare(var, ctype, start, loc)
-        return [first, While(cond_e, body + update_stmts, loc)]
+        return [first, *while_loop(exits, cond_e, body, update_stmts, loc)]
 
     def reused_loop_var(self, init: TSNode) -> Optional[tuple[str, ScalarType, Expr, bool]]:
         """The loop_init of `T v = e` where `v` is a LoopVar of type T: (v, T, e, False)."""
