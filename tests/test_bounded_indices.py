@@ -82,6 +82,7 @@ def test_original_out_of_bounds_inputs_are_outside_the_contract(tmp_path):
     port = HISTOGRAM_OMP.replace("GUARD", "v >= 0 && v < NBINS")
     v = run(_files(tmp_path, unguarded, port))[0].verdict
     assert isinstance(v, Equivalent) and v.scope == "bounded", v
+    assert any("original accesses out of bounds are outside the contract" in n and "bins[" in n for n in v.notes)
 
 
 def _bounded_outcome(tmp_path, original: str, port: str, sizes: dict, contract: str = CONTRACT,
@@ -149,3 +150,10 @@ def test_model_inputs_reproduce_the_difference_when_executed(tmp_path):
     orig, ported, _ = execute_both(pair, Sources(str(tmp_path / "orig.c"), str(tmp_path / "port.c")),
                                    inputs, timeout_s=20)
     assert np.ravel(orig.arrays["bins"]).tolist() == [1, 0] and np.ravel(ported.arrays["bins"]).tolist() == [0, 0]
+
+
+def test_data_dependent_access_of_an_empty_array_faults(tmp_path):
+    # with NBINS = 0 every bins[v] is out of bounds: the original faults wherever it counts a value
+    _, outcome = _bounded_outcome(tmp_path, HISTOGRAM.replace("v >= 0 && v < NBINS", "1"),
+                                  HISTOGRAM_OMP.replace("GUARD", "1"), {"n": 1, "NBINS": 0})
+    assert outcome[0] == "skipped" and "outside extent (0)" in outcome[1], outcome

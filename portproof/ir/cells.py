@@ -26,6 +26,9 @@ def select_cells(domain: Any, name: str, shape: tuple[int, ...], subscripts: lis
     fault it is where that condition fails. A concrete subscript out of its extent faults now."""
     d = domain
     both = d.binary
+    fault = OutOfBounds(name, tuple(v for v, _ in subscripts), shape)
+    if 0 in shape:
+        raise fault  # an empty array: every access is out of bounds
     per_dim: list[list[tuple[int, Optional[Any]]]] = []
     ok = None
     for (v, t), extent in zip(subscripts, shape):
@@ -38,7 +41,7 @@ def select_cells(domain: Any, name: str, shape: tuple[int, ...], subscripts: lis
             ok = inside if ok is None else both("&&", ok, inside, I32, I32)
             continue
         if not 0 <= i < extent:
-            raise OutOfBounds(name, tuple(v for v, _ in subscripts), shape)
+            raise fault
         per_dim.append([(i, None)])
     cells = []
     for combo in itertools.product(*per_dim):
@@ -48,7 +51,7 @@ def select_cells(domain: Any, name: str, shape: tuple[int, ...], subscripts: lis
             if c is not None:
                 cond = c if cond is None else both("&&", cond, c, I32, I32)
         cells.append((k, cond))
-    return Cells(name, cells), ok, OutOfBounds(name, tuple(v for v, _ in subscripts), shape)
+    return Cells(name, cells), ok, fault
 
 
 def load(domain: Any, values: list, type: ScalarType, cells: Cells, undef: Any) -> Any:

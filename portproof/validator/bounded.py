@@ -34,6 +34,9 @@ class BoundedReport:
     skipped: list[str] = field(default_factory=list)  # sizes outside the contract: the original faults
     uninterpreted: set[str] = field(default_factory=set)  # math functions left uninterpreted (ieee)
     found_by: str = "z3"               # or "random floats" (ieee): what produced `model`
+    # an access of the original at a data-dependent index that can be out of bounds: the inputs that
+    # make it so are outside the contract
+    original_faults: str = ""
 
 
 def bounded_check(pair: Pair, *, bound: int, deadline: float, timeout_ms: int = 5000,
@@ -58,6 +61,8 @@ def bounded_check(pair: Pair, *, bound: int, deadline: float, timeout_ms: int = 
         else:
             outcome = _check_sizes(pair, sizes, timeout_ms, domain)
         report.uninterpreted |= getattr(domain, "uninterpreted", set())
+        if domain.original_faults and not report.original_faults:
+            report.original_faults = str(domain.original_faults[0][1])
         report.tuples += 1
         if outcome is not None:
             kind, payload = outcome
@@ -140,7 +145,7 @@ def _check_sizes(pair: Pair, sizes: Sizes, timeout_ms: int,
     in_bounds = [z3.Not(c) for c, _ in domain.faults]
     if in_bounds and _solve(domain.constraints(symbols, arrays, types) + in_bounds, timeout_ms)[0] == z3.unsat:
         return "skipped", f"sizes {env}: the original faults whatever the data ({domain.faults[0][1]})"
-    domain.faults = []
+    domain.original_faults, domain.faults = domain.faults, []
     # under ieee the port sees the original's element types, as in the concrete runs
     port_types = types if isinstance(domain, IeeeDomain) else {}
     try:

@@ -301,6 +301,9 @@ def _bounded(pair: Pair, sources: Sources, options: Options, deadline: float, ch
         if bounded.uninterpreted:
             extra.append(f"{', '.join(sorted(bounded.uninterpreted))}: uninterpreted functions, the same math "
                          f"library assumed on both sides")
+        if bounded.original_faults:
+            extra.append(f"inputs on which the original accesses out of bounds are outside the contract: "
+                         f"{bounded.original_faults}")
         if bounded.skipped:
             extra.append(f"{len(bounded.skipped)} size tuples left out because the original itself faults "
                          f"there (outside the contract), e.g. {bounded.skipped[0]}")

@@ -27,8 +27,10 @@ class RealDomain:
     def __init__(self) -> None:
         self.concrete = ConcreteDomain()
         self.functions: dict[str, z3.FuncDeclRef] = {}
-        # accesses at data-dependent subscripts: where each faults, and the fault
+        # accesses at data-dependent subscripts: where each faults, and the fault (the original's
+        # are moved to `original_faults` before the port runs)
         self.faults: list[tuple[z3.BoolRef, ExecutionFault]] = []
+        self.original_faults: list[tuple[z3.BoolRef, ExecutionFault]] = []
         # reals have no infinity: an infinite constant is a stand-in symbol below (above) every
         # float input, sound only as long as no arithmetic depends on its value (see `inf_operands`)
         self.infinities: dict[bool, z3.ArithRef] = {}
