@@ -22,7 +22,7 @@ from portproof.validator.search import MAX_STEPS, RETURN, compare_outputs, port_
 
 INDEX = Schedule()
 OTHER_ORDERS = (Schedule("reverse"), *(Schedule("seeded", seed) for seed in range(1, 7)))
-INPUTS_PER_SIZE = 3
+INPUTS_PER_SIZE = 3  # in the search; twice as many at the smaller sizes once it found a difference
 BUDGET_S = 4.0  # of the search; what is left of the deadline when less
 
 
@@ -90,20 +90,31 @@ class OrderReport:
 
 def order_search(pair: Pair, *, bound: int, deadline: float, fp: str) -> OrderReport:
     """Run the port's IR in index order and in OTHER_ORDERS on random inputs (floats of mixed
-    magnitudes, whose sums round) at every size tuple up to `bound`; the first two orders whose
-    results differ (bit-exactly under ieee, beyond the tolerance under real) are the finding."""
+    magnitudes, whose sums round) at every size tuple up to `bound`, largest first (more threads meet
+    at one element there); the first two orders whose results differ (bit-exactly under ieee,
+    beyond the tolerance under real) are the finding, replaced by one at smaller sizes if the
+    smaller tuples, smallest first, show one within the budget."""
     report = OrderReport()
     rng = np.random.default_rng(11)
     stop = min(deadline, time.monotonic() + BUDGET_S)
-    # the largest sizes first: more threads meet at one element there
-    for sizes in reversed(list(size_tuples(size_names(pair.orig_fn, pair.macros), pair.macros, bound))):
-        for _ in range(INPUTS_PER_SIZE):
+    tuples = list(size_tuples(size_names(pair.orig_fn, pair.macros), pair.macros, bound))
+    at = _search(pair, tuples[::-1], fp, rng, stop, report, INPUTS_PER_SIZE)
+    if at is not None:
+        smaller = OrderReport()
+        if _search(pair, tuples[:len(tuples) - 1 - at], fp, rng, stop, smaller, 2 * INPUTS_PER_SIZE) is not None:
+            report.finding = smaller.finding
+    return report
+
+
+def _search(pair: Pair, tuples: list[Sizes], fp: str, rng: np.random.Generator, stop: float,
+            report: OrderReport, per_size: int) -> Optional[int]:
+    """Fill `report`; the position in `tuples` of the finding's sizes, if there is one."""
+    for position, sizes in enumerate(tuples):
+        for _ in range(per_size):
             if time.monotonic() > stop:
-                return report
+                return None
             inputs = float_inputs(pair, sizes, rng)
-            if inputs is None:
-                break
-            limit = _step_limit(pair, inputs)
+            limit = None if inputs is None else _step_limit(pair, inputs)
             base = None if limit is None else _run(pair, inputs, INDEX, fp, limit)
             if base is None:
                 break
@@ -113,19 +124,19 @@ def order_search(pair: Pair, *, bound: int, deadline: float, fp: str) -> OrderRe
             report.contended += [a for a in contended if a not in report.contended]
             for schedule in OTHER_ORDERS:
                 if time.monotonic() > stop:
-                    return report
+                    return None
                 other = _run(pair, inputs, schedule, fp, limit)
                 if other is None:
-                    continue  # a fault in one order only is left to the other checks
+                    continue  # a fault in one order only: never `equivalent` here, see _thread_orders
                 diff = compare_outputs(pair, outputs, other[0], fp)
                 if diff is not None:
                     array, index, _, first, second = diff
                     report.finding = OrderFinding(inputs, INDEX, schedule, array, index, first, second,
                                                   describe(contended))
-                    return report
+                    return position
             report.inputs += 1
             report.sizes = report.sizes or str(sizes.as_dict())
-    return report
+    return None
 
 
 def reassociation(pair: Pair, bound: int, tries: int = 2) -> Optional[str]:
