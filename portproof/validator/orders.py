@@ -24,6 +24,7 @@ INDEX = Schedule()
 OTHER_ORDERS = (Schedule("reverse"), *(Schedule("seeded", seed) for seed in range(1, 7)))
 INPUTS_PER_SIZE = 3  # in the search; twice as many at the smaller sizes once it found a difference
 BUDGET_S = 4.0  # of the search; what is left of the deadline when less
+NOTE_BUDGET_S = 1.0  # of the runs behind the --fp real reassociation note
 
 
 def order_sensitive(atomic: Atomic, type: Optional[ScalarType], fp: str) -> bool:
@@ -151,7 +152,10 @@ def reassociation(pair: Pair, bound: int, tries: int = 2) -> Optional[str]:
     atomics: list[Atomic] = []
     diff = None
     tuples = reversed(list(size_tuples(size_names(pair.orig_fn, pair.macros), pair.macros, bound)))
+    stop = time.monotonic() + NOTE_BUDGET_S
     for sizes in (s for s in tuples for _ in range(tries)):
+        if time.monotonic() > stop:
+            break
         inputs = float_inputs(pair, sizes, rng)
         limit = None if inputs is None else _step_limit(pair, inputs)
         if limit is None:
