@@ -9,7 +9,8 @@ import pytest
 from portproof.diagnostics import Unsupported
 from portproof.ir.concrete import arrays_to_numpy, run_concrete
 from portproof.ir.mapper import walk
-from portproof.ir.nodes import Binary, For, If, Unary, Var, While
+from portproof.ir.nodes import Assign, Binary, Const, For, If, Unary, Var, While
+from portproof.ir.types import I32
 from portproof.translators.c_frontend import parse_c
 from portproof.translators.cuda_frontend import parse_cuda
 from portproof.validator.cli import run
@@ -48,6 +49,16 @@ void escaping(int n, const int *x, int *y) {
         s += x[i];
     }
     if (n > 1) { y[0] = i; y[1] = s; }
+}
+
+void jumpy(int n, const int *x, int *y) {
+    int i;
+    for (i = 0; i < n; i++) {
+        if (x[i] > 4) break;
+        if (x[i] < -4) i++;
+        else y[i] = 5;
+    }
+    if (n > 0) y[0] = i;
 }
 
 void forever(int n, const int *x, int *y) {
@@ -96,7 +107,7 @@ void not_equal(int n, const int *x, int *y) {
     }
 }
 """
-NAMES = ["search", "skip", "escaping", "forever", "nested", "do_while", "descending", "not_equal"]
+NAMES = ["search", "skip", "escaping", "jumpy", "forever", "nested", "do_while", "descending", "not_equal"]
 
 
 @pytest.fixture(scope="module")
@@ -129,9 +140,15 @@ def test_counted_loop_keeps_its_bound_and_skips_the_iterations_after_break(loops
     # a bound that is not an ordering of the loop variable takes the flag into the condition
     loop = next(s for s in program.function("not_equal").body if isinstance(s, For))
     assert isinstance(loop.cond, Binary) and loop.cond.op == "&&" and loop.cond.left == Unary("!", Var("loop_break"))
-    # a for loop whose variable lives on becomes a while loop: break skips the update, continue runs it
-    loop = next(s for s in program.function("escaping").body if isinstance(s, While))
-    assert loop.body[-1] == If(Unary("!", Var("loop_break")), loop.body[-1].then)
+    # a variable that lives on after the loop follows a counter, set past it unless the iteration breaks
+    loop = next(s for s in program.function("escaping").body if isinstance(s, For))
+    assert (loop.var, loop.start, loop.cond) == ("i_counter", Var("i"), Binary("<", Var("i_counter"), Var("n")))
+    inner = loop.body[0].then
+    assert inner[0] == Assign("i", Var("i_counter"))
+    assert inner[-1] == If(Unary("!", Var("loop_break")), (Assign("i", Binary("+", Var("i_counter"), Const(1, I32))),))
+    # a for loop whose body changes its variable becomes a while loop: break skips the update, continue runs it
+    loop = next(s for s in program.function("jumpy").body if isinstance(s, While))
+    assert loop.cond.op == "&&" and loop.body[-1] == If(Unary("!", Var("loop_break")), loop.body[-1].then)
 
 
 def test_flags_never_take_a_name_of_the_source(tmp_path):
@@ -272,6 +289,51 @@ def _validate(tmp_path, original: str, port: str, contract: str):
     result, _ = run([str(tmp_path / "original.c"), str(tmp_path / "port.cu"), "--contract",
                      str(tmp_path / "contract.toml")])
     return result.verdict
+
+
+FIND_ORIGINAL = """\
+void find(int n, const int *x, int *out)
+{
+    int i;
+    for (i = 0; i < n; i++)
+        if (x[i] < 0)
+            break;
+    out[0] = i;
+}
+"""
+FIND_PORT = """\
+__global__ void find_kernel(int n, const int *x, int *out)
+{
+    int found = n;
+    for (int i = n - 1; i >= 0; i--)
+        if (x[i] < 0)
+            found = i;
+    out[0] = found;
+}
+"""
+FIND_CONTRACT = """\
+launch = "<<<1, 1>>>"
+[entry]
+original = "find"
+port = "find_kernel"
+[extents]
+x = "n"
+out = "1"
+"""
+
+
+@pytest.mark.parametrize("swap", [False, True])
+def test_search_whose_index_lives_on_after_break_is_equivalent(tmp_path, swap):
+    """`for (i = 0; i < n; i++) if (..) break;` then i: checked at every size up to the bound, in the C
+    original and (rewritten as a kernel) in the port."""
+    port = FIND_PORT
+    if swap:  # the break in the port, a search without one in the original
+        port = FIND_ORIGINAL.replace("void find(", "__global__ void find_kernel(")
+        port = port.replace("    int i;\n    for (i = 0;", "    int i = 7;\n    for (i = 0;")
+    v = _validate(tmp_path, FIND_ORIGINAL, port, FIND_CONTRACT)
+    assert isinstance(v, Equivalent) and v.scope == "bounded", v
+    v = _validate(tmp_path, FIND_ORIGINAL, port.replace("< 0", "<= 0"), FIND_CONTRACT)
+    assert isinstance(v, NotEquivalent) and v.counterexample.confirmed, v
 
 
 def test_search_loop_with_break_is_equivalent(tmp_path):

@@ -13,7 +13,8 @@ from portproof.ir.types import I32, ScalarType
 from portproof.translators.c_expr import ExprLowering, FileScope, Scopes
 from portproof.translators.c_openmp import is_omp_pragma, lower_omp_items
 from portproof.translators.c_types import loc_of, unsupported
-from portproof.translators.loop_exits import LoopExits, counted_loop, do_while_loop, set_flag, while_loop
+from portproof.translators.loop_exits import (LoopExits, counted_loop, do_while_loop, escaping_counted_loop, set_flag,
+                                              while_loop)
 
 _DROPPED_CALLS = {"printf", "fprintf", "puts", "putchar", "fflush"}
 _STMT_CONSTRUCTS = {
@@ -194,13 +195,13 @@ class StmtLowering(c_ast.NodeVisitor):
     def visit_Break(self, node: c_ast.Break) -> list[Stmt]:
         exits = self._innermost_loop("break", node)
         if exits.break_flag is None:
-            exits.break_flag = self._flag("loop_break")
+            exits.break_flag = self._fresh("loop_break")
         return [set_flag(exits.break_flag, loc_of(node.coord))]
 
     def visit_Continue(self, node: c_ast.Continue) -> list[Stmt]:
         exits = self._innermost_loop("continue", node)
         if exits.continue_flag is None:
-            exits.continue_flag = self._flag("loop_continue")
+            exits.continue_flag = self._fresh("loop_continue")
         return [set_flag(exits.continue_flag, loc_of(node.coord))]
 
     def _innermost_loop(self, what: str, node: c_ast.Node) -> LoopExits:
@@ -210,8 +211,8 @@ class StmtLowering(c_ast.NodeVisitor):
             raise unsupported(f"{what} statement among OpenMP directives (it may leave an OpenMP loop)", node.coord)
         return self.loops[-1]
 
-    def _flag(self, base: str) -> str:
-        """A name for a flag: no identifier of the function's C code and no IR name given so far."""
+    def _fresh(self, base: str) -> str:
+        """A name for a flag or counter: no identifier of the function's C code and no IR name given so far."""
         name, k = base, 2
         while name in self.identifiers or name in self.scopes.declared:
             name, k = f"{base}_{k}", k + 1
@@ -255,8 +256,10 @@ class StmtLowering(c_ast.NodeVisitor):
                 step = Const(-1, I32) if step_node is None else Unary("-", step)
             cond = self.expr.visit(node.cond)
             exits, body = self._loop_body(node.stmt)
-            if _is_counted(name, step, body) and (declared_type is not None or var not in self.escaping):
-                return counted_loop(exits, For(name, t, start, cond, step, body, loc=loc))
+            loop = For(name, t, start, cond, step, body, loc=loc)
+            counted = _is_counted(name, step, body)
+            if counted and (declared_type is not None or var not in self.escaping):
+                return counted_loop(exits, loop)
             # C semantics kept: the variable lives on after the loop, or the body changes it
             init_loc = loc_of(node.init.coord)
             if declared_type is not None:
@@ -264,7 +267,9 @@ class StmtLowering(c_ast.NodeVisitor):
                 first: Stmt = Declare(name, t, start, loc=init_loc)
             else:
                 first = Assign(name, start, loc=init_loc)
-            return [first, *while_loop(exits, cond, body, tuple(self.visit(node.next)), loc)]
+            lowered = escaping_counted_loop(exits, loop, self._fresh(f"{var}_counter")) \
+                if counted and exits.break_flag else None
+            return [first, *(lowered or while_loop(exits, cond, body, tuple(self.visit(node.next)), loc))]
 
     def _for_shape(self, node: c_ast.For) -> Optional[ForShape]:
         """(loop variable, its declared type or None, start, step or None for 1, sign) of a counted loop."""

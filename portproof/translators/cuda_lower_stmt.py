@@ -15,7 +15,7 @@ from portproof.translators.cuda_context import (Array, Boxed, Dim3, ErrorCode, S
 from portproof.translators.cuda_lower_expr import (ATOMICS, SHUFFLES, ExprLowerer, Unit, callee_name,
                                                    declarator_name, strip_parens)
 from portproof.translators.cuda_lower_host import HostCalls
-from portproof.translators.loop_exits import LoopExits, counted_loop, set_flag, while_loop
+from portproof.translators.loop_exits import LoopExits, counted_loop, escaping_counted_loop, set_flag, while_loop
 
 _COMPOUND = frozenset("+= -= *= /= %= <<= >>= &= |= ^=".split())
 _IGNORED_PRAGMAS = ("unroll", "nounroll")
@@ -125,7 +125,6 @@ class StmtLowerer(HostCalls, ExprLowerer):
         self.byte_definitions: dict[str, TSNode] = {}
         self.loops: list[Optional[LoopExits]] = []  # innermost last; None: a `do { } while (0)` wrapper
         self.identifiers = _identifiers(body.parent if body.parent is not None else body)
-        self.flags = 0
 
     def loc(self, node: TSNode) -> SourceLoc:
         return self.unit.source.loc(node)
@@ -159,12 +158,17 @@ class StmtLowerer(HostCalls, ExprLowerer):
             raise self.unsupported(f"`{what}` {where}", node)
         attr = f"{what}_flag"
         if getattr(exits, attr) is None:
-            name = None
-            while name is None or name in self.identifiers:
-                self.flags += 1
-                name = f"loop_{what}_{self.flags}"
-            setattr(exits, attr, name)
+            setattr(exits, attr, self.unused_name(f"loop_{what}"))
         return [set_flag(getattr(exits, attr), self.loc(node))]
+
+    def unused_name(self, base: str) -> str:
+        """`base_N`, no identifier of the function's source (N counts on from `fresh`'s temporaries, so no
+        other generated name either), for a variable the source never names."""
+        while True:
+            self.temporaries += 1
+            name = f"{base}_{self.temporaries}"
+            if name not in self.identifiers:
+                return name
 
     def stmt(self, node: TSNode) -> list[Stmt]:
         if self.hoisted is not None or node.type not in _SPLITTABLE or self.kind == "host":
@@ -486,8 +490,8 @@ class StmtLowerer(HostCalls, ExprLowerer):
             exits = LoopExits()
             body = self.loop_body(node.child_by_field_name("body"), exits)
             changed = _written(body)
-            if step is not None and var not in changed and not (_free_vars(step) & changed) \
-                    and (declared or not self.used_after(node, var)) and not reused:
+            counted = step is not None and var not in changed and not (_free_vars(step) & changed)
+            if counted and (declared or not self.used_after(node, var)) and not reused:
                 return counted_loop(exits, For(var, ctype, start, cond_e, step, body, loc))
             self.control_depth += 1
             try:
@@ -500,7 +504,9 @@ class StmtLowerer(HostCalls, ExprLowerer):
         if declared:  # the variable now outlives the loop in the IR: keep its name reserved
             self.declare(var, LoopVar(ctype), init)
             first = Declare(var, ctype, start, loc)
-        return [first, *while_loop(exits, cond_e, body, update_stmts, loc)]
+        lowered = escaping_counted_loop(exits, For(var, ctype, start, cond_e, step, body, loc),
+                                        self.unused_name(f"{var}_counter")) if counted and exits.break_flag else None
+        return [first, *(lowered or while_loop(exits, cond_e, body, update_stmts, loc))]
 
     def reused_loop_var(self, init: TSNode) -> Optional[tuple[str, ScalarType, Expr, bool]]:
         """The loop_init of `T v = e` where `v` is a LoopVar of type T: (v, T, e, False)."""

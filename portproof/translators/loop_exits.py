@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Optional
 
-from portproof.ir.mapper import walk
+from portproof.ir.mapper import substitute, walk
 from portproof.ir.nodes import (Assign, Atomic, Binary, Const, Declare, Expr, For, If, Load, Shuffle, SourceLoc,
                                 Stmt, Unary, Var, While)
 from portproof.ir.types import I32
@@ -52,6 +52,21 @@ def counted_loop(exits: LoopExits, loop: For) -> list[Stmt]:
     if _ends_by_itself(loop):
         return [_declare(flag, loop.loc), replace(loop, body=(If(_unset((flag,)), body, loc=loop.loc),))]
     return [_declare(flag, loop.loc), replace(loop, cond=Binary("&&", _unset((flag,)), loop.cond), body=body)]
+
+
+def escaping_counted_loop(exits: LoopExits, loop: For, counter: str) -> Optional[list[Stmt]]:
+    """A counted loop with a `break` whose variable lives on after it (and is set to its start before it):
+    a fresh `counter` runs the loop as counted_loop does, and each iteration sets the variable to the counter
+    and, unless it breaks, one step past it. None when the loop does not end by itself."""
+    flag = exits.break_flag
+    if flag is None or not _ends_by_itself(loop):
+        return None
+    k = Var(counter)
+    past = If(_unset((flag,)), (Assign(loop.var, Binary("+", k, loop.step), loc=loop.loc),), loc=loop.loc)
+    body = (Assign(loop.var, k, loc=loop.loc), *_exit_body(exits, loop.body, (), loop.loc), past)
+    return [_declare(flag, loop.loc),
+            For(counter, loop.type, Var(loop.var), substitute(loop.cond, {loop.var: k}), loop.step,
+                (If(_unset((flag,)), body, loc=loop.loc),), loc=loop.loc)]
 
 
 def _exit_body(exits: LoopExits, body: tuple[Stmt, ...], update: tuple[Stmt, ...],
