@@ -12,6 +12,7 @@ import numpy as np
 from portproof.diagnostics import UsageError
 from portproof.ir.nodes import ArrayParam, Function
 from portproof.ir.types import BOOL, ScalarType
+from portproof.translators.c_openmp import THREADS
 from portproof.translators.cuda_emulation import EMU_DIR
 from portproof.validator import emit_harness
 from portproof.validator.binding import Pair
@@ -148,7 +149,8 @@ def _write_case(pair: Pair, original: str, options: Options, label: str, inputs:
     fn = pair.orig_raw
     values = inputs.all_scalars()
     scalars = [p for p in fn.params if not isinstance(p, ArrayParam)]
-    macros = {m: int(inputs.sizes[m]) for m in sorted(pair.macros)}
+    # the OpenMP team size is a size of the IR but no macro of the sources
+    macros = {m: int(inputs.sizes[m]) for m in sorted(pair.macros) if m != THREADS}
     ran = run_original(original, fn, ConcreteInputs({p.name: values[p.name] for p in scalars}, inputs.arrays),
                        include_dirs=options.include_dirs, defines=options.defines, macro_values=macros)
     if ran.fault:
