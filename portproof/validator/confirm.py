@@ -223,7 +223,9 @@ def confirm_orders(pair: Pair, sources: Sources, finding: OrderFinding, timeout_
     inputs = finding.inputs
     base = dict(sizes=dict(inputs.sizes), scalars=dict(inputs.scalars), arrays=_arrays(inputs),
                 launch=_launch_text(pair, inputs))
-    seen = f"in the IR, {finding.atomics} give different results in {finding.first} and in {finding.second}"
+    place = _place(finding.array, pair, finding.index, inputs)
+    seen = f"in the IR, with {finding.atomics}, {place} is {finding.first_value!r} in {finding.first} and " \
+           f"{finding.second_value!r} in {finding.second}"
     if is_openmp_port(sources.port):
         cex = confirm(pair, sources, Finding("value", inputs, detail=seen), timeout_s, fp)
         note = "" if cex.confirmed else " (the thread order of a real OpenMP run cannot be chosen)"

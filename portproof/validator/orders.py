@@ -59,7 +59,7 @@ def sensitive_atomics(program: Program, fp: str) -> list[Atomic]:
 
 
 def describe(atomics: list[Atomic]) -> str:
-    """`atomic add on d_s (port.cu:7), ...`, each statement once, in source order."""
+    """`atomic add on d_s (port.cu:7:9), ...`, each statement once."""
     seen = sorted({(str(a.loc) if a.loc else "", a.op, a.array) for a in atomics})
     return ", ".join(f"atomic {op} on {array}" + (f" ({loc})" if loc else "") for loc, op, array in seen)
 
