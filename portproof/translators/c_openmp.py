@@ -348,7 +348,10 @@ def _lower_team(low: StmtLowering, d: Directive, items: list[c_ast.Node]) -> lis
                 if k >= len(items):
                     raise unsupported(f"'#pragma omp {' '.join(inner.words)}' with no statement after it", inner.coord)
                 nowait = any(name == "nowait" for name, _ in inner.clauses)
-                if _loop_words(inner.words) in (("for",), ("loop",)):
+                if inner.words == ("loop",):
+                    raise unsupported("'#pragma omp loop' in a parallel region whose statements run once per thread "
+                                      "(which thread runs which iteration is unspecified)", inner.coord)
+                if _loop_words(inner.words) == ("for",):
                     if nowait and any(not isinstance(x, c_ast.EmptyStatement) for x in items[k + 1:]):
                         raise unsupported("'nowait' in a parallel region whose statements run once per thread (the "
                                           "loops' iterations may be split among the threads differently)", inner.coord)
