@@ -9,7 +9,9 @@ import pytest
 from portproof.diagnostics import Unsupported
 from portproof.ir.concrete import arrays_to_numpy, run_concrete
 from portproof.ir.mapper import walk
-from portproof.ir.nodes import Assign, Binary, Const, For, If, Unary, Var, While
+from portproof.ir.nodes import Assign, Binary, Const, Declare, For, If, Unary, Var, While
+from portproof.ir.parse import parse_function
+from portproof.ir.printer import to_text
 from portproof.ir.types import I32
 from portproof.translators.c_frontend import parse_c
 from portproof.translators.cuda_frontend import parse_cuda
@@ -149,6 +151,8 @@ def test_counted_loop_keeps_its_bound_and_skips_the_iterations_after_break(loops
     # a for loop whose body changes its variable becomes a while loop: break skips the update, continue runs it
     loop = next(s for s in program.function("jumpy").body if isinstance(s, While))
     assert loop.cond.op == "&&" and loop.body[-1] == If(Unary("!", Var("loop_break")), loop.body[-1].then)
+    for name in NAMES:  # the flags are plain IR: the text syntax carries them
+        assert parse_function(to_text(program.function(name))) == program.function(name)
 
 
 def test_flags_never_take_a_name_of_the_source(tmp_path):
@@ -156,8 +160,7 @@ def test_flags_never_take_a_name_of_the_source(tmp_path):
     path.write_text("void f(int n, int *y) { int loop_break = 3;\n"
                     "  for (int i = 0; i < n; i++) { if (i == loop_break) break; y[i] = loop_break; } }\n")
     fn = parse_c(str(path)).function("f")
-    flags = {s.name for s in walk(fn.body) if type(s).__name__ == "Declare"} - {"loop_break"}
-    assert flags == {"loop_break_2"}
+    assert {s.name for s in walk(fn.body) if isinstance(s, Declare)} == {"loop_break", "loop_break_2"}
     out = arrays_to_numpy(run_concrete(parse_c(str(path)), "f", {"n": 5}, {"y": np.zeros(5, np.int32)}))
     assert out["y"].values.tolist() == [3, 3, 3, 0, 0]
 
