@@ -145,3 +145,39 @@ def test_real_mode_notes_reassociation(tmp_path):
     assert any(n.startswith("equivalent up to reassociation: atomic add on out") for n in v.notes)
     v = _validate(tmp_path, INT_SUM, INT_ATOMIC_SUM, "real").verdict
     assert isinstance(v, Equivalent) and not any("reassociation" in n for n in v.notes), v
+
+
+DOT = """\
+double dot(int n, const double *x, const double *y)
+{
+    double s = 0.0;
+    for (int i = 0; i < n; i++)
+        s += x[i] * y[i];
+    return s;
+}
+"""
+
+OMP_DOT = """\
+double dot(int n, const double *x, const double *y)
+{
+    double s = 0.0;
+    int i;
+#pragma omp parallel for reduction(+:s)
+    for (i = 0; i < n; i++)
+        s += x[i] * y[i];
+    return s;
+}
+"""
+
+
+def test_openmp_reduction_depends_on_the_team(tmp_path):
+    (tmp_path / "original.c").write_text(DOT)
+    (tmp_path / "port.c").write_text(OMP_DOT)
+    options = Options(contract=Contract(fp="ieee"))
+    v = validate(str(tmp_path / "original.c"), str(tmp_path / "port.c"), options).verdict
+    assert isinstance(v, NotEquivalent), v
+    c = v.counterexample
+    assert c.kind == "thread order" and c.confirmed and c.orders[0]["order"] == "1 thread"
+    assert c.orders[0]["value"] != c.orders[1]["value"]
+    v = validate(str(tmp_path / "original.c"), str(tmp_path / "port.c"), Options()).verdict
+    assert isinstance(v, Equivalent) and any("equivalent up to reassociation" in n for n in v.notes), v

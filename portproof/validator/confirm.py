@@ -17,7 +17,7 @@ from portproof.validator.execute import ConcreteInputs, RaceReport, RunResult, r
 from portproof.validator.harness import KernelLaunch
 from portproof.validator.inputs import Inputs, Sizes, make_inputs, size_names
 from portproof.validator.launch import concrete_launch, evaluate_int
-from portproof.validator.orders import OrderFinding
+from portproof.validator.orders import OrderFinding, float_inputs
 from portproof.ir.concrete import DTYPES
 from portproof.validator.search import RETURN, Finding, close, exact_equal, tolerance
 from portproof.validator.verdict import Counterexample
@@ -227,9 +227,7 @@ def confirm_orders(pair: Pair, sources: Sources, finding: OrderFinding, timeout_
     seen = f"in the IR, with {finding.atomics}, {place} is {finding.first_value!r} in {finding.first} and " \
            f"{finding.second_value!r} in {finding.second}"
     if is_openmp_port(sources.port):
-        cex = confirm(pair, sources, Finding("value", inputs, detail=seen), timeout_s, fp)
-        note = "" if cex.confirmed else " (the thread order of a real OpenMP run cannot be chosen)"
-        return replace(cex, detail=cex.detail + note)
+        return _omp_teams(pair, sources, finding, seen, timeout_s, fp)
     macro_values = {m: inputs.sizes[m] for m in pair.macros}
     orig_in = ConcreteInputs({p.name: inputs.all_scalars()[p.name] for p in pair.orig_raw.params
                               if not isinstance(p, ArrayParam)}, _shaped(pair, inputs))
@@ -260,14 +258,66 @@ def confirm_orders(pair: Pair, sources: Sources, finding: OrderFinding, timeout_
                                      f"original's {note}".rstrip())
     array, flat, a, b, note = split
     expected = orig.return_value if flat is None else np.ravel(orig.arrays[array])[flat].item()
-    differs_first = not bool(exact_equal(expected, a)) if fp == "ieee" else True
     return Counterexample(
         "thread order", **base, array=array, index=_unflatten(pair, array, flat, inputs), expected=expected,
-        actual=a if differs_first else b, confirmed=True,
+        actual=_differing(expected, a, b, fp), confirmed=True,
         orders=[{"order": str(finding.first), "value": a}, {"order": str(finding.second), "value": b}],
         detail=f"result depends on thread order: {finding.atomics}; {_place(array, pair, flat, inputs)} is "
                f"{a!r} in {finding.first} and {b!r} in {finding.second}, the original gives {expected!r} "
                f"({note or 'compared within the tolerance'})")
+
+
+def _omp_teams(pair: Pair, sources: Sources, finding: OrderFinding, seen: str, timeout_s: float,
+               fp: str) -> Counterexample:
+    """The order of a real OpenMP team cannot be chosen, but its size can, and a reduction combines
+    one partial result per thread: run the port with 1 to OMP_THREADS threads on the finding's input,
+    then on inputs with every size grown to 4 * OMP_THREADS (each thread then adds several terms).
+    Two team sizes that give different results confirm; so does a run that differs from the original."""
+    grown = Sizes(tuple((k, v if k in pair.macros else max(v, 4 * OMP_THREADS))
+                        for k, v in finding.inputs.sizes.items()))
+    rng = np.random.default_rng(13)
+    candidates = [finding.inputs] + [float_inputs(pair, grown, rng) for _ in range(OMP_TEAM_TRIES)]
+    for inputs in (i for i in candidates if i is not None):
+        single = None  # the run with one thread
+        for threads in range(1, OMP_THREADS + 1):
+            team = replace(inputs, sizes={**inputs.sizes, THREADS: threads}) if THREADS in inputs.sizes else inputs
+            orig, port, how = execute_both(pair, sources, team, timeout_s, threads=threads)
+            if orig.fault or port.fault:
+                break
+            single = single or port
+            base = dict(sizes=dict(inputs.sizes), scalars=dict(inputs.scalars), arrays=_arrays(inputs),
+                        launch=None, confirmation=how)
+            split = _first_difference(pair, _as_original(pair, single), port, fp)
+            if split is not None:
+                array, flat, a, b, note = split
+                expected = orig.return_value if flat is None else np.ravel(orig.arrays[array])[flat].item()
+                many = f"{threads} threads"
+                return Counterexample(
+                    "thread order", **{**base, "confirmation": f"{how}, and with 1 thread"},
+                    array=array, index=_unflatten(pair, array, flat, inputs), expected=expected,
+                    actual=_differing(expected, a, b, fp), confirmed=True,
+                    orders=[{"order": "1 thread", "value": a}, {"order": many, "value": b}],
+                    detail=f"result depends on thread order: {finding.atomics}; {_place(array, pair, flat, inputs)} "
+                           f"is {a!r} with 1 thread and {b!r} with {many} (the team combines one partial result "
+                           f"per thread), the original gives {expected!r} ({note or 'compared within the tolerance'})")
+            diff = _first_difference(pair, orig, port, fp)
+            if diff is not None:
+                array, flat, expected, actual, note = diff
+                return Counterexample("value", **base, array=array, index=_unflatten(pair, array, flat, inputs),
+                                      expected=expected, actual=actual, confirmed=True,
+                                      detail=f"{seen}; executed: {note}".rstrip())
+    return Counterexample("thread order", sizes=dict(finding.inputs.sizes), scalars=dict(finding.inputs.scalars),
+                          arrays=_arrays(finding.inputs), launch=None, confirmed=False,
+                          confirmation=f"original compiled with gcc; OpenMP port compiled with gcc -fopenmp, run "
+                                       f"with 1 to {OMP_THREADS} threads",
+                          detail=f"{seen} | executing both programs from source with 1 to {OMP_THREADS} threads, "
+                                 f"also at sizes {grown.as_dict()}, gave the original's outputs (the order of a "
+                                 f"real OpenMP team cannot be chosen)")
+
+
+def _differing(expected, a, b, fp: str):
+    """Of two results of the port that differ, one that is not the original's (`a` if both)."""
+    return b if fp == "ieee" and bool(exact_equal(expected, a)) else a
 
 
 def _as_original(pair: Pair, port: RunResult) -> RunResult:
@@ -289,6 +339,8 @@ def _arrays(inputs: Inputs) -> dict[str, list]:
 RACE_THREADS = 8  # more threads than cores: time slicing interleaves them at arbitrary points
 RACE_RUN_S = 0.3  # sizes grow until one run of both programs takes this long
 RACE_BUDGET_S = 6.0
+
+OMP_TEAM_TRIES = 3  # grown random inputs on which an OpenMP port runs with each team size
 
 EXACT_NOTE = "compared bit-exactly (--fp ieee: -0.0 and 0.0 differ, every NaN equals every NaN)"
 

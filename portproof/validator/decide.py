@@ -4,7 +4,7 @@ from __future__ import annotations
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
-from typing import Mapping, Optional, Sequence
+from typing import Callable, Mapping, Optional, Sequence
 
 import numpy as np
 
@@ -179,7 +179,7 @@ def _decide(pair: Pair, original: str, port: str, options: Options, deadline: fl
     if c.fp == "ieee":
         notes.append("bit-exact IEEE arithmetic (--fp ieee): binary32/binary64, round to nearest even, no "
                      "contraction into FMA (compile the port with nvcc -fmad=false); +0 and -0 differ, NaNs are equal")
-        return _thread_orders(pair, sources, options, deadline, checks, notes, _bounded(
+        return _thread_orders(pair, sources, options, deadline, checks, notes, lambda: _bounded(
             pair, sources, options, deadline, checks, notes, heavy, "--fp ieee has no proof for all sizes, "
             "only the bounded check"))
     try:
@@ -202,11 +202,10 @@ def _decide(pair: Pair, original: str, port: str, options: Options, deadline: fl
         checks.append(Check("all-sizes", "passed", f"every element of {', '.join(proof.arrays)} proved equal"))
         checks.append(Check("bounds", "passed", "every access of the port proved in bounds for all sizes"))
         checks.append(Check("race", "passed", "every element has one writer per launch, reads are own-cell"))
-        return _thread_orders(pair, sources, options, deadline, checks, notes,
-                              _reassociated(pair, options, Equivalent("all-sizes", None, tuple(notes))))
-    return _thread_orders(pair, sources, options, deadline, checks, notes,
-                          _reassociated(pair, options, _bounded(pair, sources, options, deadline, checks, notes,
-                                                                heavy, why)))
+        proved = _reassociated(pair, options, Equivalent("all-sizes", None, tuple(notes)))
+        return _thread_orders(pair, sources, options, deadline, checks, notes, lambda: proved)
+    return _thread_orders(pair, sources, options, deadline, checks, notes, lambda: _reassociated(
+        pair, options, _bounded(pair, sources, options, deadline, checks, notes, heavy, why)))
 
 
 def _reassociated(pair: Pair, options: Options, verdict: Verdict) -> Verdict:
@@ -220,13 +219,18 @@ def _reassociated(pair: Pair, options: Options, verdict: Verdict) -> Verdict:
 
 
 def _thread_orders(pair: Pair, sources: Sources, options: Options, deadline: float, checks: list[Check],
-                   notes: list[str], verdict: Verdict) -> Verdict:
-    """Every check above runs the port's threads in one order. Where an atomic can make the result
-    depend on the order (floats under ieee, a used old value, an exchange), look for an input and
-    two orders that differ; an equivalence seen in one order only is no more than `unknown`."""
+                   notes: list[str], rest: Callable[[], Verdict]) -> Verdict:
+    """Every other check runs the port's threads in one order (`rest` gives their verdict). Where an
+    atomic can make the result depend on the order (floats under ieee, a used old value, an
+    exchange), look for an input and two orders that differ; an equivalence seen in one order only
+    is no more than `unknown`. Under ieee the search goes first: it costs a few seconds at most, and
+    a port that matches the original in index order otherwise costs the bounded check's z3 timeouts."""
     c = options.contract
     atomics = sensitive_atomics(pair.port, c.fp)
-    if not atomics or isinstance(verdict, (NotEquivalent, Error)):
+    if not atomics:
+        return rest()
+    verdict = None if c.fp == "ieee" else rest()
+    if isinstance(verdict, (NotEquivalent, Error)):
         return verdict
     report = order_search(pair, bound=c.bound, deadline=deadline, fp=c.fp)
     found = report.finding
@@ -239,12 +243,17 @@ def _thread_orders(pair: Pair, sources: Sources, options: Options, deadline: flo
         checks.append(Check("thread order", "failed" if cex.confirmed else "unknown", cex.confirmation))
         if cex.confirmed:
             return NotEquivalent(cex, tuple(notes))
-        return Unknown(Reason.UNCONFIRMED, f"the port's result depends on thread order in the IR, not "
-                       f"reproduced by running it from source: {cex.detail}", None, tuple(notes))
+        if verdict is None:
+            verdict = rest()
+        return verdict if isinstance(verdict, NotEquivalent) else Unknown(
+            Reason.UNCONFIRMED, f"the port's result depends on thread order in the IR, not reproduced by running "
+            f"it from source: {cex.detail}", None, tuple(notes))
     tried = (f"{report.orders} orders (index, reverse, {len(OTHER_ORDERS) - 1} seeded permutations) on "
              f"{report.inputs} inputs where threads meet at one element" +
              (f", up to sizes {report.sizes}" if report.sizes else "") + ", all with the same results")
     checks.append(Check("thread order", "unknown", tried))
+    if verdict is None:
+        verdict = rest()
     if not isinstance(verdict, Equivalent):
         return verdict
     what = "float atomics" if c.fp == "ieee" and any(a.result is None and a.op != "exch" for a in atomics) \

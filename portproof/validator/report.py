@@ -24,7 +24,7 @@ def render_text(result: Result) -> str:
             lines.append(f"  expected: {_fmt(c.expected)}   (original)")
             lines.append(f"  actual:   {_fmt(c.actual)}   (port)")
         for run in c.orders or ():
-            lines.append(f"  port in {run['order']}: {_fmt(run['value'])}")
+            lines.append(f"  port ({run['order']}): {_fmt(run['value'])}")
         if c.statement:
             lines.append(f"  written by: {c.statement}")
         if c.detail:
