@@ -6,7 +6,7 @@ from typing import Any, Callable, ClassVar, Optional, Protocol
 
 from portproof.diagnostics import Unsupported
 from portproof.ir import nodes as n
-from portproof.ir.cells import Cells, load, select_cells
+from portproof.ir.symbolic_access import Cells, load, select_cells
 from portproof.ir.builtins import signature
 from portproof.ir.faults import (ExecutionFault, OutOfBounds, RankMismatch, StepLimit, ThreadCoord,
                                  UndefinedValue)

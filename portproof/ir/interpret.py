@@ -8,7 +8,7 @@ from typing import Any, Iterator, Mapping, Optional
 
 from portproof.diagnostics import Unsupported
 from portproof.ir import nodes as n
-from portproof.ir.cells import Cells, load, store as store_cells
+from portproof.ir.symbolic_access import Cells, load, store as store_cells
 from portproof.ir.evaluate import UNDEF, ArrayStore, Domain, Evaluator, Frame, conditional
 from portproof.ir.faults import (Access, BadArray, BadLaunch, ExecutionFault, OutOfBounds, Race,
                                  StepLimit, ThreadCoord)
