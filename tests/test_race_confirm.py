@@ -178,3 +178,26 @@ def test_fused_argmax_without_barrier_is_a_confirmed_refutation():
                          capture_output=True, text=True, timeout=300)
     assert run.returncode == 1, run.stdout + run.stderr
     assert "executed under ThreadSanitizer: data race" in run.stdout
+
+
+OWN_ATOMIC_THEN_READ = """\
+__global__ void k(T *a, T *out) {
+    BODY
+}
+"""
+
+
+@pytest.mark.parametrize("op, t", [("atomicAdd", "float"), ("atomicExch", "int"), ("atomicSub", "int")])
+@pytest.mark.parametrize("body, race", [
+    ("OP(&a[0], (T)threadIdx.x); out[threadIdx.x] = a[0];", True),  # the next thread's atomic races the read
+    ("out[threadIdx.x] = a[0]; OP(&a[0], (T)threadIdx.x);", True),
+    ("out[threadIdx.x] = OP(&a[0], (T)threadIdx.x);", False),
+])
+def test_atomic_against_a_plain_access_of_another_thread(tmp_path, op, t, body, race):
+    text = OWN_ATOMIC_THEN_READ.replace("BODY", body.replace("OP", op)).replace("T *", f"{t} *") \
+        .replace("(T)", f"({t})")
+    elem, dtype = (F32, np.float32) if t == "float" else (I32, np.int32)
+    fn = Function("k", "kernel", (ArrayParam("a", elem, (), "inout"), ArrayParam("out", elem, (), "inout")), ())
+    inputs = ConcreteInputs({}, {"a": np.zeros(1, dtype), "out": np.zeros(4, dtype)})
+    report, _ = _races(tmp_path, "k.cu", text, fn, inputs, (1, 1, 1), (4, 1, 1))
+    assert report.fault is None and (report.race is not None) == race, report.report
