@@ -57,28 +57,39 @@ def _port_inputs(pair: Pair, inputs: Inputs, fn: Function) -> ConcreteInputs:
     return ConcreteInputs(scalars, arrays)
 
 
-def execute_both(pair: Pair, sources: Sources, inputs: Inputs, timeout_s: float, *, unoptimized: bool = False,
-                 threads: int = OMP_THREADS) -> tuple[RunResult, RunResult, str]:
-    """Run both programs from source on `inputs`; an OpenMP port runs with the team size the inputs give
-    (THREADS, a size of the IR where the port models its team) or `threads`, built with -O0 if `unoptimized`."""
-    macro_values = {m: inputs.sizes[m] for m in pair.macros if m != THREADS}
-    orig_in = ConcreteInputs({p.name: inputs.all_scalars()[p.name] for p in pair.orig_raw.params
-                              if not isinstance(p, ArrayParam)}, _shaped(pair, inputs))
-    orig = run_original(sources.original, pair.orig_raw, orig_in, include_dirs=sources.include_dirs,
-                        defines=sources.define_map, macro_values=macro_values, timeout_s=timeout_s)
+def execute_both(pair: Pair, sources: Sources, inputs: Inputs, timeout_s: float) -> tuple[RunResult, RunResult, str]:
+    """Run both programs from source on `inputs` (an OpenMP port with the team size the inputs give, if its IR
+    models the team, else OMP_THREADS threads)."""
+    orig = _run_original(pair, sources, inputs, timeout_s)
     if is_openmp_port(sources.port):
-        threads = inputs.sizes.get(THREADS, threads)
-        port = run_omp_port(sources.port, pair.port_raw, _port_inputs(pair, inputs, pair.port_raw),
-                            include_dirs=sources.include_dirs, defines=sources.define_map,
-                            macro_values=macro_values, timeout_s=timeout_s, threads=threads,
-                            unoptimized=unoptimized)
-        return orig, port, (f"original compiled with gcc; OpenMP port compiled with gcc -fopenmp"
-                            f"{' -O0' if unoptimized else ''}, run with {threads} thread{'s' * (threads != 1)}")
+        port, how = _run_omp(pair, sources, inputs, timeout_s)
+        return orig, port, f"original compiled with gcc; {how}"
     entry, how = _port_entry(pair, inputs)
     port = run_port(sources.port, entry, _port_inputs(pair, inputs, pair.port_raw),
-                    include_dirs=sources.include_dirs, defines=sources.define_map, macro_values=macro_values,
-                    timeout_s=timeout_s)
+                    include_dirs=sources.include_dirs, defines=sources.define_map,
+                    macro_values={m: inputs.sizes[m] for m in pair.macros}, timeout_s=timeout_s)
     return orig, port, f"original compiled with gcc; {how}"
+
+
+def _run_original(pair: Pair, sources: Sources, inputs: Inputs, timeout_s: float) -> RunResult:
+    orig_in = ConcreteInputs({p.name: inputs.all_scalars()[p.name] for p in pair.orig_raw.params
+                              if not isinstance(p, ArrayParam)}, _shaped(pair, inputs))
+    return run_original(sources.original, pair.orig_raw, orig_in, include_dirs=sources.include_dirs,
+                        defines=sources.define_map,
+                        macro_values={m: inputs.sizes[m] for m in pair.macros if m != THREADS}, timeout_s=timeout_s)
+
+
+def _run_omp(pair: Pair, sources: Sources, inputs: Inputs, timeout_s: float, *, unoptimized: bool = False,
+             threads: int = OMP_THREADS) -> tuple[RunResult, str]:
+    """The OpenMP port run with the team size the inputs give (THREADS) or `threads`, built with -O0 if
+    `unoptimized`; and how."""
+    threads = inputs.sizes.get(THREADS, threads)
+    port = run_omp_port(sources.port, pair.port_raw, _port_inputs(pair, inputs, pair.port_raw),
+                        include_dirs=sources.include_dirs, defines=sources.define_map,
+                        macro_values={m: inputs.sizes[m] for m in pair.macros if m != THREADS},
+                        timeout_s=timeout_s, threads=threads, unoptimized=unoptimized)
+    return port, (f"OpenMP port compiled with gcc -fopenmp{' -O0' if unoptimized else ''}, run with {threads} "
+                  f"thread{'s' * (threads != 1)}")
 
 
 def _port_entry(pair: Pair, inputs: Inputs):
@@ -153,7 +164,7 @@ def _amplified_race(pair: Pair, sources: Sources, finding: Finding, timeout_s: f
                     fp: str) -> Optional[Counterexample]:
     """A race in an OpenMP port, run from source where it can show: RACE_THREADS threads, the port built with
     -O1 (a shared accumulator kept in a register loses whole partial sums) and with -O0 (shared loop counters
-    and temporaries live in memory), sizes doubled from the finding's while a run stays short: each size alone
+    and temporaries live in memory), sizes grown from the finding's while a run stays short: each size alone
     with the others at the finding's values (where the racing iterations may be all there is, as the one row
     of a collapsed nest whose columns all update one element), then all together. Only an observed difference
     or a fault of the port counts; the runs together take about RACE_BUDGET_S."""
@@ -163,7 +174,7 @@ def _amplified_race(pair: Pair, sources: Sources, finding: Finding, timeout_s: f
     plans = ([[n] for n in grow] if len(grow) > 1 else []) + [grow]
     rng = np.random.default_rng(7)
     stop = time.monotonic() + RACE_BUDGET_S
-    warm: set[bool] = set()  # builds compiled so far: a run that compiles says nothing of the sizes' cost
+    warm = False  # the first sizes also compile the port: their time says nothing of the sizes' cost
     for k, plan in enumerate(plans):
         plan_stop = min(stop, time.monotonic() + (stop - time.monotonic()) / (len(plans) - k))
         scale, largest = 2, None
@@ -176,24 +187,24 @@ def _amplified_race(pair: Pair, sources: Sources, finding: Finding, timeout_s: f
                     break
                 scale = largest  # as large as the arrays may get: new data at the same sizes
                 continue
-            took = 0.0
+            started = time.monotonic()
+            orig = _run_original(pair, sources, inputs, 10 * RACE_RUN_S)
+            if orig.fault:
+                return None
             for unoptimized in (False, True):
-                started = time.monotonic()
-                orig, port, how = execute_both(pair, sources, inputs, 10 * RACE_RUN_S, unoptimized=unoptimized,
-                                               threads=RACE_THREADS)
-                took += (time.monotonic() - started) if unoptimized in warm else 0.0
-                warm.add(unoptimized)
-                if orig.fault:
-                    return None
-                cex = _race_shown(pair, finding, inputs, orig, port, how, fp)
+                port, how = _run_omp(pair, sources, inputs, 10 * RACE_RUN_S, unoptimized=unoptimized,
+                                     threads=RACE_THREADS)
+                cex = _race_shown(pair, finding, inputs, orig, port, f"original compiled with gcc; {how}", fp)
                 if cex is not None:
                     return cex
                 if port.fault:  # a timeout: larger sizes take longer still
                     break
+            took = time.monotonic() - started if warm else 0.0
+            warm = True
             if port.fault:
                 break
             if took < RACE_RUN_S:  # else new data at the same sizes until the plan's time is up
-                largest, scale = scale, 2 * scale
+                largest, scale = scale, scale * (4 if len(plan) == 1 else 2)
     return None
 
 
