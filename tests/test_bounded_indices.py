@@ -157,3 +157,23 @@ def test_data_dependent_access_of_an_empty_array_faults(tmp_path):
     _, outcome = _bounded_outcome(tmp_path, HISTOGRAM.replace("v >= 0 && v < NBINS", "1"),
                                   HISTOGRAM_OMP.replace("GUARD", "1"), {"n": 1, "NBINS": 0})
     assert outcome[0] == "skipped" and "outside extent (0)" in outcome[1], outcome
+
+
+ROWS = """\
+void pick(int n, int m, const int idx[n], const float A[n][m], float y[n])
+{
+    for (int i = 0; i < n; i++)
+        if (idx[i] >= 0 && idx[i] < m)
+            y[i] = A[i][idx[i]];
+}
+"""
+
+
+def test_data_dependent_subscript_of_a_two_dimensional_array(tmp_path):
+    port = ROWS.replace("A[i][idx[i]]", "A[i][OFFSET]")
+    contract = "[extents]\n"
+    sizes = {"n": 2, "m": 3}
+    _, outcome = _bounded_outcome(tmp_path, ROWS, port.replace("OFFSET", "idx[i]"), sizes, contract)
+    assert outcome is None
+    _, (kind, inputs) = _bounded_outcome(tmp_path, ROWS, port.replace("OFFSET", "m - 1 - idx[i]"), sizes, contract)
+    assert kind == "model" and inputs.arrays["idx"].tolist() != [1, 1]
