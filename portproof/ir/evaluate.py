@@ -6,12 +6,12 @@ from typing import Any, Callable, ClassVar, Optional, Protocol
 
 from portproof.diagnostics import Unsupported
 from portproof.ir import nodes as n
-from portproof.ir.symbolic_access import Cells, load, select_cells
 from portproof.ir.builtins import signature
 from portproof.ir.faults import (ExecutionFault, OutOfBounds, RankMismatch, StepLimit, ThreadCoord,
                                  UndefinedValue)
 from portproof.ir.mapper import Mapper
 from portproof.ir.parallel import Block, RaceLog
+from portproof.ir.symbolic_access import Cells, load, select_cells
 from portproof.ir.typeof import binary_types, expr_type, unary_types
 from portproof.ir.types import I32, ScalarType, arithmetic_result
 
@@ -208,8 +208,8 @@ class Evaluator(Mapper):
         return flat
 
     def _cells(self, name: str, store: ArrayStore, subscripts: list, st: Frame) -> Cells:
-        """The cells of an access at a data-dependent subscript; the domain learns where it is in
-        bounds (the fault is reported by the domain, where it can be, not raised here)."""
+        """The cells of an access at a data-dependent subscript. Whether it can be out of bounds is
+        the domain's to decide (a solver can, here it is not known): the domain is told where."""
         access = getattr(self.domain, "access", None)
         if access is None:
             raise Unsupported("data-dependent index", st.loc)
