@@ -57,12 +57,13 @@ def _port_inputs(pair: Pair, inputs: Inputs, fn: Function) -> ConcreteInputs:
     return ConcreteInputs(scalars, arrays)
 
 
-def execute_both(pair: Pair, sources: Sources, inputs: Inputs, timeout_s: float) -> tuple[RunResult, RunResult, str]:
+def execute_both(pair: Pair, sources: Sources, inputs: Inputs, timeout_s: float, *,
+                 threads: int = OMP_THREADS) -> tuple[RunResult, RunResult, str]:
     """Run both programs from source on `inputs` (an OpenMP port with the team size the inputs give, if its IR
-    models the team, else OMP_THREADS threads)."""
+    models the team, else `threads` threads)."""
     orig = _run_original(pair, sources, inputs, timeout_s)
     if is_openmp_port(sources.port):
-        port, how = _run_omp(pair, sources, inputs, timeout_s)
+        port, how = _run_omp(pair, sources, inputs, timeout_s, threads=threads)
         return orig, port, f"original compiled with gcc; {how}"
     entry, how = _port_entry(pair, inputs)
     port = run_port(sources.port, entry, _port_inputs(pair, inputs, pair.port_raw),
@@ -228,53 +229,57 @@ def _race_shown(pair: Pair, finding: Finding, inputs: Inputs, orig: RunResult, p
 def confirm_orders(pair: Pair, sources: Sources, finding: OrderFinding, timeout_s: float = 10,
                    fp: str = "ieee") -> Counterexample:
     """Run the original, and the port in the finding's two orders of blocks and threads (the CUDA
-    emulation with that schedule; an OpenMP port once, with 4 threads, as its runtime orders them).
-    Confirmed when the port's two runs differ (its result is no function of its input, and at least
-    one of them is not the original's), or when a run of the port differs from the original."""
+    emulation with that schedule; an OpenMP port with teams of 1 to OMP_THREADS threads, see
+    _omp_teams). Confirmed when two runs of the port differ (its result is no function of its input,
+    and at least one of them is not the original's), or when a run of the port differs from the
+    original."""
     inputs = finding.inputs
-    base = dict(sizes=dict(inputs.sizes), scalars=dict(inputs.scalars), arrays=_arrays(inputs),
-                launch=_launch_text(pair, inputs))
     place = _place(finding.array, pair, finding.index, inputs)
     seen = f"in the IR, with {finding.atomics}, {place} is {finding.first_value!r} in {finding.first} and " \
            f"{finding.second_value!r} in {finding.second}"
     if is_openmp_port(sources.port):
         return _omp_teams(pair, sources, finding, seen, timeout_s, fp)
-    macro_values = {m: inputs.sizes[m] for m in pair.macros}
-    orig_in = ConcreteInputs({p.name: inputs.all_scalars()[p.name] for p in pair.orig_raw.params
-                              if not isinstance(p, ArrayParam)}, _shaped(pair, inputs))
-    orig = run_original(sources.original, pair.orig_raw, orig_in, include_dirs=sources.include_dirs,
-                        defines=sources.define_map, macro_values=macro_values, timeout_s=timeout_s)
+    orig = _run_original(pair, sources, inputs, timeout_s)
     entry, how = _port_entry(pair, inputs)
     runs = [run_port(sources.port, entry, _port_inputs(pair, inputs, pair.port_raw),
-                     include_dirs=sources.include_dirs, defines=sources.define_map, macro_values=macro_values,
-                     timeout_s=timeout_s, schedule=s.spec) for s in (finding.first, finding.second)]
-    base["confirmation"] = f"original compiled with gcc; {how}, run twice: blocks and threads in " \
-                           f"{finding.first}, then in {finding.second}"
-    faults = [f"{what} faults: {r.fault}" for what, r in zip(("the original", "the port", "the port"),
-                                                               (orig, *runs)) if r.fault]
+                     include_dirs=sources.include_dirs, defines=sources.define_map,
+                     macro_values={m: inputs.sizes[m] for m in pair.macros}, timeout_s=timeout_s,
+                     schedule=s.spec) for s in (finding.first, finding.second)]
+    how = f"original compiled with gcc; {how}, run twice: blocks and threads in {finding.first}, then in " \
+          f"{finding.second}"
+    return _compare_runs(pair, inputs, how, orig, (str(finding.first), runs[0]), (str(finding.second), runs[1]),
+                         finding.atomics, seen, fp)
+
+
+def _compare_runs(pair: Pair, inputs: Inputs, how: str, orig: RunResult, first: tuple[str, RunResult],
+                  second: tuple[str, RunResult], atomics: str, seen: str, fp: str) -> Counterexample:
+    """The counterexample of two runs of the port, each with its order, and one of the original."""
+    base = dict(sizes=dict(inputs.sizes), scalars=dict(inputs.scalars), arrays=_arrays(inputs),
+                launch=_launch_text(pair, inputs), confirmation=how)
+    faults = [f"{what} faults: {r.fault}" for what, r in (("the original", orig), ("the port", first[1]),
+                                                         ("the port", second[1])) if r.fault]
     if faults:
         return Counterexample("thread order", **base, detail=f"{seen} | executed: {faults[0]}", confirmed=False)
-    first, second = runs
-    split = _first_difference(pair, _as_original(pair, first), second, fp)
+    split = _first_difference(pair, _as_original(pair, first[1]), second[1], fp)
     if split is None:
-        diff = _first_difference(pair, orig, first, fp)
+        diff = _first_difference(pair, orig, first[1], fp)
         if diff is None:
             return Counterexample("thread order", **base, confirmed=False,
-                                  detail=f"{seen} | executing both programs from source, the port in both "
-                                         f"orders, gave the original's outputs")
+                                  detail=f"{seen} | executing both programs from source, the port {first[0]} and "
+                                         f"{second[0]}, gave the original's outputs")
         array, flat, expected, actual, note = diff
         return Counterexample("value", **base, array=array, index=_unflatten(pair, array, flat, inputs),
                               expected=expected, actual=actual, confirmed=True,
-                              detail=f"{seen}; executed, both orders give the same result, which is not the "
-                                     f"original's {note}".rstrip())
+                              detail=f"{seen}; executed, the port gives the same result {first[0]} and "
+                                     f"{second[0]}, which is not the original's {note}".rstrip())
     array, flat, a, b, note = split
     expected = orig.return_value if flat is None else np.ravel(orig.arrays[array])[flat].item()
     return Counterexample(
         "thread order", **base, array=array, index=_unflatten(pair, array, flat, inputs), expected=expected,
         actual=_differing(expected, a, b, fp), confirmed=True,
-        orders=[{"order": str(finding.first), "value": a}, {"order": str(finding.second), "value": b}],
-        detail=f"result depends on thread order: {finding.atomics}; {_place(array, pair, flat, inputs)} is "
-               f"{a!r} in {finding.first} and {b!r} in {finding.second}, the original gives {expected!r} "
+        orders=[{"order": first[0], "value": a}, {"order": second[0], "value": b}],
+        detail=f"result depends on thread order: {atomics}; {_place(array, pair, flat, inputs)} is {a!r} "
+               f"({first[0]}) and {b!r} ({second[0]}), the original gives {expected!r} "
                f"({note or 'compared within the tolerance'})")
 
 
@@ -282,48 +287,28 @@ def _omp_teams(pair: Pair, sources: Sources, finding: OrderFinding, seen: str, t
                fp: str) -> Counterexample:
     """The order of a real OpenMP team cannot be chosen, but its size can, and a reduction combines
     one partial result per thread: run the port with 1 to OMP_THREADS threads on the finding's input,
-    then on inputs with every size grown to 4 * OMP_THREADS (each thread then adds several terms).
-    Two team sizes that give different results confirm; so does a run that differs from the original."""
+    then on inputs with every size grown to 4 * OMP_THREADS (each thread then adds several terms)."""
     grown = Sizes(tuple((k, v if k in pair.macros else max(v, 4 * OMP_THREADS))
                         for k, v in finding.inputs.sizes.items()))
     rng = np.random.default_rng(13)
     candidates = [finding.inputs] + [float_inputs(pair, grown, rng) for _ in range(OMP_TEAM_TRIES)]
+    cex = None
     for inputs in (i for i in candidates if i is not None):
-        single = None  # the run with one thread
-        for threads in range(1, OMP_THREADS + 1):
-            team = replace(inputs, sizes={**inputs.sizes, THREADS: threads}) if THREADS in inputs.sizes else inputs
-            orig, port, how = execute_both(pair, sources, team, timeout_s, threads=threads)
-            if orig.fault or port.fault:
-                break
-            single = single or port
-            base = dict(sizes=dict(inputs.sizes), scalars=dict(inputs.scalars), arrays=_arrays(inputs),
-                        launch=None, confirmation=how)
-            split = _first_difference(pair, _as_original(pair, single), port, fp)
-            if split is not None:
-                array, flat, a, b, note = split
-                expected = orig.return_value if flat is None else np.ravel(orig.arrays[array])[flat].item()
-                many = f"{threads} threads"
-                return Counterexample(
-                    "thread order", **{**base, "confirmation": f"{how}, and with 1 thread"},
-                    array=array, index=_unflatten(pair, array, flat, inputs), expected=expected,
-                    actual=_differing(expected, a, b, fp), confirmed=True,
-                    orders=[{"order": "1 thread", "value": a}, {"order": many, "value": b}],
-                    detail=f"result depends on thread order: {finding.atomics}; {_place(array, pair, flat, inputs)} "
-                           f"is {a!r} with 1 thread and {b!r} with {many} (the team combines one partial result "
-                           f"per thread), the original gives {expected!r} ({note or 'compared within the tolerance'})")
-            diff = _first_difference(pair, orig, port, fp)
-            if diff is not None:
-                array, flat, expected, actual, note = diff
-                return Counterexample("value", **base, array=array, index=_unflatten(pair, array, flat, inputs),
-                                      expected=expected, actual=actual, confirmed=True,
-                                      detail=f"{seen}; executed: {note}".rstrip())
-    return Counterexample("thread order", sizes=dict(finding.inputs.sizes), scalars=dict(finding.inputs.scalars),
-                          arrays=_arrays(finding.inputs), launch=None, confirmed=False,
-                          confirmation=f"original compiled with gcc; OpenMP port compiled with gcc -fopenmp, run "
-                                       f"with 1 to {OMP_THREADS} threads",
-                          detail=f"{seen} | executing both programs from source with 1 to {OMP_THREADS} threads, "
-                                 f"also at sizes {grown.as_dict()}, gave the original's outputs (the order of a "
-                                 f"real OpenMP team cannot be chosen)")
+        orig = _run_original(pair, sources, inputs, timeout_s)
+        single, _ = _run_omp(pair, sources, _team(inputs, 1), timeout_s, threads=1)
+        for threads in range(2, OMP_THREADS + 1):
+            port, how = _run_omp(pair, sources, _team(inputs, threads), timeout_s, threads=threads)
+            cex = _compare_runs(pair, inputs, f"original compiled with gcc; {how}, and with 1 thread", orig,
+                                ("1 thread", single), (f"{threads} threads", port), finding.atomics, seen, fp)
+            if cex.confirmed:
+                return cex
+    return cex or Counterexample("thread order", dict(finding.inputs.sizes), dict(finding.inputs.scalars),
+                                 _arrays(finding.inputs), None, detail=f"{seen} | no input to run")
+
+
+def _team(inputs: Inputs, threads: int) -> Inputs:
+    """`inputs` with the team size `threads`, where the IR models the team as a size."""
+    return replace(inputs, sizes={**inputs.sizes, THREADS: threads}) if THREADS in inputs.sizes else inputs
 
 
 def _differing(expected, a, b, fp: str):
