@@ -47,7 +47,8 @@ class RealDomain:
             if math.isinf(v):
                 key = bool(v > 0)
                 if key not in self.infinities:
-                    self.infinities[key] = z3.Real("plus_infinity" if key else "minus_infinity")
+                    # not a C identifier, so no input symbol has the name
+                    self.infinities[key] = z3.Real("+INFINITY" if key else "-INFINITY")
                 return self.infinities[key]
         return z3.RealVal(_exact(v))
 
