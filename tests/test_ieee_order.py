@@ -181,3 +181,47 @@ def test_openmp_reduction_depends_on_the_team(tmp_path):
     assert c.orders[0]["value"] != c.orders[1]["value"]
     v = validate(str(tmp_path / "original.c"), str(tmp_path / "port.c"), Options()).verdict
     assert isinstance(v, Equivalent) and any("equivalent up to reassociation" in n for n in v.notes), v
+
+
+PACK = """\
+void pack(int n, const float *x, float *y)
+{
+    for (int i = 0; i < n; i++)
+        y[i] = x[i];
+}
+"""
+
+# each thread takes a slot with a ticket: in index order y == x, in any other order a permutation
+TICKET_PACK = """\
+#include <cuda_runtime.h>
+__global__ void pack_kernel(int n, const float *x, float *y, int *count)
+{
+    int i = blockIdx.x * blockDim.x + threadIdx.x;
+    if (i < n) {
+        int slot = atomicAdd(count, 1);
+        y[slot] = x[i];
+    }
+}
+
+void pack(int n, const float *x, float *y)
+{
+    float *d_x, *d_y;
+    int *d_count;
+    cudaMalloc(&d_x, n * sizeof(float));
+    cudaMalloc(&d_y, n * sizeof(float));
+    cudaMalloc(&d_count, sizeof(int));
+    cudaMemcpy(d_x, x, n * sizeof(float), cudaMemcpyHostToDevice);
+    cudaMemset(d_count, 0, sizeof(int));
+    if (n > 0)
+        pack_kernel<<<(n + 255) / 256, 256>>>(n, d_x, d_y, d_count);
+    cudaMemcpy(y, d_y, n * sizeof(float), cudaMemcpyDeviceToHost);
+}
+"""
+
+
+def test_a_used_ticket_depends_on_thread_order_in_real_mode_too(tmp_path):
+    v = _validate(tmp_path, PACK, TICKET_PACK, "real").verdict
+    assert isinstance(v, NotEquivalent), v
+    c = v.counterexample
+    assert c.kind == "thread order" and c.confirmed and c.array == "y"
+    assert c.actual != c.expected
