@@ -12,7 +12,7 @@ import numpy as np
 from portproof.ir.nodes import ArrayParam, Function
 from portproof.validator.binding import Pair, is_openmp_port
 from portproof.translators.c_openmp import THREADS
-from portproof.validator.execute_c import OMP_THREADS, run_omp_port
+from portproof.validator.execute_c import OMP_THREADS, run_omp_port, run_omp_port_races
 from portproof.validator.execute import ConcreteInputs, RaceReport, RunResult, run_original, run_port, run_port_races
 from portproof.validator.harness import KernelLaunch
 from portproof.validator.inputs import Inputs, Sizes, make_inputs, size_names
@@ -110,6 +110,25 @@ def race_check(pair: Pair, sources: Sources, inputs: Inputs, timeout_s: float) -
                           macro_values={m: inputs.sizes[m] for m in pair.macros}, timeout_s=timeout_s)
 
 
+def omp_race_check(pair: Pair, sources: Sources, inputs: Inputs, timeout_s: float) -> RaceReport:
+    """Run the OpenMP port on `inputs` under ThreadSanitizer, with the team size the inputs give (at least 2)
+    or OMP_THREADS threads, libgomp's synchronisation made visible to it."""
+    return run_omp_port_races(sources.port, pair.port_raw, _port_inputs(pair, inputs, pair.port_raw),
+                              include_dirs=sources.include_dirs, defines=sources.define_map,
+                              macro_values={m: inputs.sizes[m] for m in pair.macros if m != THREADS},
+                              timeout_s=timeout_s, threads=max(2, inputs.sizes.get(THREADS, OMP_THREADS)))
+
+
+def _race_counterexample(finding: Finding, base: dict, race: RaceReport) -> Counterexample:
+    """A race that ThreadSanitizer saw in the port run from source on the finding's input."""
+    first, _ = race.race
+    return Counterexample("race", **{**base, "confirmation": f"executed under ThreadSanitizer: {race.describe()}"},
+                          statement=f"{first.file}:{first.line}" if first.file else finding.statement,
+                          detail=f"{finding.detail} | executing both programs from source gave the same "
+                          f"outputs; ThreadSanitizer reports the race on this input",
+                          confirmed=True)
+
+
 def confirm(pair: Pair, sources: Sources, finding: Finding, timeout_s: float = 10,
             fp: str = "real") -> Counterexample:
     """Run the finding's inputs on both programs; `confirmed` says whether the executions differ
@@ -129,20 +148,20 @@ def confirm(pair: Pair, sources: Sources, finding: Finding, timeout_s: float = 1
                               statement=finding.statement, confirmed=confirmed)
     diff = _first_difference(pair, orig, port, fp)
     if diff is None and finding.is_race and is_openmp_port(sources.port):
+        # the race itself is the evidence when ThreadSanitizer sees it; otherwise it has to show in the outputs
+        race = omp_race_check(pair, sources, inputs, 3 * timeout_s)
+        if race.race is not None:
+            return _race_counterexample(finding, base, race)
         return _amplified_race(pair, sources, finding, timeout_s, fp) or Counterexample(
             finding.kind, **base, statement=finding.statement, confirmed=False,
-            detail=f"{finding.detail} | executing both programs from source, also at larger sizes with "
-                   f"{RACE_THREADS} threads built with -O1 and -O0, gave the same outputs")
+            detail=f"{finding.detail} | under ThreadSanitizer the port showed {race.fault or race.describe()}; "
+                   f"executing both programs from source, also at larger sizes with {RACE_THREADS} threads built "
+                   f"with -O1 and -O0, gave the same outputs")
     if diff is None and finding.is_race:
         # threads that run one after another rarely lose an update: the race itself is the evidence
         race = race_check(pair, sources, inputs, 3 * timeout_s)
         if race.race is not None:
-            first, second = race.race
-            return Counterexample("race", **{**base, "confirmation": f"executed under ThreadSanitizer: {race.describe()}"},
-                                  statement=f"{first.file}:{first.line}" if first.file else finding.statement,
-                                  detail=f"{finding.detail} | executing both programs from source gave the same "
-                                  f"outputs; ThreadSanitizer reports the race on this input",
-                                  confirmed=True)
+            return _race_counterexample(finding, base, race)
         unconfirmed = race.fault or race.describe()
         return Counterexample(finding.kind, **base, array=finding.array, index=_index(pair, finding),
                               statement=finding.statement, confirmed=False,
