@@ -166,5 +166,6 @@ def test_missing_atomic_on_the_partials_is_refuted_from_source(tmp_path):
     v = validate(CORPUS / "dot/original.c", port)
     assert v.verdict in ("not-equivalent", "unknown"), v
     assert "race" in str(v)
-    if isinstance(v, NotEquivalent):
-        assert v.counterexample.confirmed and v.counterexample.expected != v.counterexample.actual
+    if isinstance(v, NotEquivalent):  # ThreadSanitizer saw the race, or a run of the port differed
+        cex = v.counterexample
+        assert cex.confirmed and ("ThreadSanitizer" in cex.confirmation or cex.expected != cex.actual), cex

@@ -33,7 +33,13 @@ def test_missing_reduction_is_never_equivalent_and_a_refutation_is_executed():
     assert v.verdict in ("not-equivalent", "unknown"), v
     assert "race" in str(v)
     if isinstance(v, NotEquivalent):
-        assert v.counterexample.confirmed and v.counterexample.expected != v.counterexample.actual
+        assert_race_executed(v.counterexample)
+
+
+def assert_race_executed(cex):
+    """A race counterexample is executed: ThreadSanitizer saw it, or a run of the port differed or faulted."""
+    assert cex.confirmed
+    assert "ThreadSanitizer" in cex.confirmation or "faults" in cex.detail or cex.expected != cex.actual, cex
 
 
 RACES = ["covariance/mutants/nowait_mean_omp.c", "covariance/mutants/private_forgotten_omp.c",
@@ -43,15 +49,15 @@ RACES = ["covariance/mutants/nowait_mean_omp.c", "covariance/mutants/private_for
 
 @pytest.mark.parametrize("mutant", RACES)
 def test_races_are_executed_from_source_within_seconds(mutant):
-    """Races the IR finds are shown by runs of the port (8 threads, -O1 and -O0 builds, sizes grown from the
-    finding's), within the confirmation's time budget."""
+    """Races the IR finds are shown by runs of the port (under ThreadSanitizer, or 8 threads, -O1 and -O0 builds,
+    sizes grown from the finding's), within the confirmation's time budget."""
     pair = mutant.split("/")[0]
     args = ["--contract", str(NEXT / pair / "contract.toml")] if (NEXT / pair / "contract.toml").exists() else []
     result, _ = run([str(NEXT / pair / "original.c"), str(NEXT / mutant), *args])
     v = result.verdict
     assert isinstance(v, NotEquivalent), v
-    assert v.counterexample.kind == "race" and v.counterexample.confirmed
-    assert "race shows at these sizes" in v.counterexample.confirmation
+    assert v.counterexample.kind == "race"
+    assert_race_executed(v.counterexample)
     assert result.time_s < 40
 
 
