@@ -11,7 +11,6 @@ from portproof.ir.nodes import Const, Expr, SourceLoc
 from portproof.ir.types import BOOL, F32, F64, I32, I64, U32, U64, ScalarType
 
 BUILTIN_STRUCTS = frozenset({"threadIdx", "blockIdx", "blockDim", "gridDim"})
-DYNAMIC_SHARED_ELEMS = "__dynamic_shared_elems"
 
 _NAMED_TYPES = {
     "int": I32, "int32_t": I32, "signed": I32, "unsigned": U32, "uint32_t": U32,
