@@ -64,3 +64,37 @@ def test_write_past_a_shared_array_is_refuted_from_source(tmp_path):
     assert isinstance(v, NotEquivalent), v
     cex = v.counterexample
     assert cex.confirmed and cex.kind == "fault" and "SIGSEGV" in cex.detail, cex
+
+
+STENCIL = """\
+void step(int n, double A[n], double B[n])
+{
+    for (int i = 1; i < n - 1; i++)
+        B[i] = 0.5 * (A[i - 1] + A[i + 1]);
+}
+"""
+
+# the tile holds the block's 32 points and one halo slot each side; the launch gives it `TILE` doubles
+TILED = """\
+__global__ void step(int n, const double *A, double *B)
+{
+    extern __shared__ double s[];
+    int g = blockIdx.x * blockDim.x + threadIdx.x, t = threadIdx.x + 1;
+    if (g < n) s[t] = A[g];
+    if (threadIdx.x == 0 && g > 0 && g - 1 < n) s[0] = A[g - 1];
+    if (threadIdx.x == blockDim.x - 1 && g + 1 < n) s[t + 1] = A[g + 1];
+    __syncthreads();
+    if (g >= 1 && g < n - 1) B[g] = 0.5 * (s[t - 1] + s[t + 1]);
+}
+"""
+
+
+def test_dynamic_shared_memory_ends_where_the_launch_says(tmp_path):
+    (tmp_path / "step.c").write_text(STENCIL)
+    (tmp_path / "step.cu").write_text(TILED)
+    launch = "<<<(n + 31) / 32, 32, {} * sizeof(double)>>>"
+    right, _ = run([str(tmp_path / "step.c"), str(tmp_path / "step.cu"), "--launch", launch.format("(32 + 2)")])
+    assert right.verdict.verdict == "equivalent"
+    short, _ = run([str(tmp_path / "step.c"), str(tmp_path / "step.cu"), "--launch", launch.format("32")])
+    assert isinstance(short.verdict, NotEquivalent) and short.verdict.counterexample.confirmed
+    assert "SIGSEGV" in short.verdict.counterexample.detail or "invalid memory" in short.verdict.counterexample.detail

@@ -459,7 +459,29 @@ struct portproof_grid_run {
 };
 static portproof_grid_run *portproof_run;
 static unsigned long portproof_block_serial;
-alignas(16) static PORTPROOF_SHARED_SECTION unsigned char portproof_dynamic_shared[227 * 1024];
+#define PORTPROOF_DYNAMIC_SHARED_MAX (227 * 1024)
+#ifdef PORTPROOF_TSAN  // in the shared section, whose shadow is reset between blocks
+alignas(16) static PORTPROOF_SHARED_SECTION unsigned char portproof_dynamic_buffer[PORTPROOF_DYNAMIC_SHARED_MAX];
+#endif
+static unsigned char *portproof_dynamic_shared;  // where `extern __shared__ T s[]` points in this launch
+
+// A launch's dynamic shared bytes end at a guard page (rounded up to the 16-byte alignment dynamic
+// shared memory has), so an access past the size the launch gave faults, as one past a cudaMalloc'ed
+// array does (a tile sized without its halo).
+inline unsigned char *portproof_dynamic_place(size_t bytes) {
+#ifdef PORTPROOF_TSAN
+    (void)bytes;
+    return portproof_dynamic_buffer;
+#else
+    static unsigned char *end;
+    if (!end) {
+        unsigned char *start = (unsigned char *)portproof_guarded_alloc(PORTPROOF_DYNAMIC_SHARED_MAX);
+        if (!start) portproof_unsupported("dynamic shared memory (cannot map it)");
+        end = start + PORTPROOF_DYNAMIC_SHARED_MAX;
+    }
+    return end - ((bytes + 15) & ~(size_t)15);
+#endif
+}
 
 // The first thread of a block that passes a __shared__ declaration fills it with 0xFF bytes: shared
 // memory starts each block undefined, and NaN / -1 make reads of it before any write visible.
@@ -766,6 +788,7 @@ inline void portproof_run_grid(const char *kernel, dim3 grid, dim3 block, size_t
     gridDim = grid;
     blockDim = block;
     if (portproof_order_kind < 0) portproof_read_schedule();
+    portproof_dynamic_shared = portproof_dynamic_place(shared);
     unsigned long long blocks = (unsigned long long)grid.x * grid.y * grid.z;
     // a drawn order is an array; index and reverse order need none (grids can be huge)
     unsigned long long *order = nullptr;

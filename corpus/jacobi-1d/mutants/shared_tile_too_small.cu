@@ -1,0 +1,23 @@
+// EXPECT: not-equivalent
+// BUG-CLASS: shared-tile-index
+// ARGS: --launch '<<<(n + 127) / 128, 128, 128 * sizeof(double)>>>'
+// NOTE: the launch sizes the dynamic tile for 128 points without the two halo slots: thread 127 stages s[128], past the end of the 128-element tile; n=128 (the smallest n for which thread 127 has a point)
+// Tiled through dynamic shared memory: each block stages its 128 points of A plus one halo point on
+// each side (the launch's third parameter sizes the tile), then updates its interior points from it.
+__global__ void jacobi_1d_step(int n, const double *A, double *B)
+{
+    extern __shared__ double s[];
+    int g = blockIdx.x * blockDim.x + threadIdx.x;  // the point of A this thread stages
+    int t = threadIdx.x + 1;                         // its slot in the tile
+
+    if (g < n)
+        s[t] = A[g];
+    if (threadIdx.x == 0 && g > 0 && g - 1 < n)
+        s[0] = A[g - 1];
+    if (threadIdx.x == blockDim.x - 1 && g + 1 < n)
+        s[t + 1] = A[g + 1];
+    __syncthreads();
+
+    if (g >= 1 && g < n - 1)
+        B[g] = 0.33333 * (s[t - 1] + s[t] + s[t + 1]);
+}
