@@ -220,7 +220,7 @@ def test_host_code_reading_device_memory_is_refuted(tmp_path):
 def test_data_dependent_indices_are_never_proved_by_skipping_sizes():
     """The original's data-dependent bin index stops the bounded check; it must not count as sizes
     where the original faults (which would make the bound vacuous). The port races on a shared bin."""
-    pair = CORPUS.parent / "corpus-next" / "histogram"
+    pair = CORPUS / "histogram"
     result, _ = run([str(pair / "original.c"), str(pair / "mutants" / "shared_increment.cu"),
                      "--contract", str(pair / "contract.toml")])
     assert result.verdict.verdict != "equivalent", result.verdict
@@ -271,6 +271,6 @@ def test_reduction_without_atomic_is_never_proved(tmp_path):
 
 def test_integer_inputs_from_z3_stay_in_their_c_type():
     """argmax over int data: z3's unbounded integers once gave a model that overflowed int32."""
-    pair = CORPUS.parent / "corpus-next" / "argmax"
+    pair = CORPUS / "argmax"
     result, _ = run([str(pair / "original.c"), str(pair / "ported.cu"), "--contract", str(pair / "contract.toml")])
     assert result.verdict.verdict == "equivalent", result.verdict
