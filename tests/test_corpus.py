@@ -22,6 +22,12 @@ def test_corpus_is_large_enough():
     classes = {m.bug_class for m in mutants}
     assert {"writes-zeros", "fills-constant", "modifies-input", "hardcoded-sizes",
             "block-multiple-only"} <= classes
+    # parallel semantics: the bug classes of reductions, shared memory, barriers and OpenMP
+    assert {"missing-atomic", "missing-syncthreads", "barrier-in-divergent-code", "wrong-tree-stride",
+            "wrong-reduction-identity", "shared-tile-index", "missing-reduction", "private-forgotten",
+            "wrong-collapse", "missing-barrier"} <= classes
+    openmp_ports = [c for c in CASES if c.expect == "equivalent" and c.port.suffix == ".c"]
+    assert len(openmp_ports) >= 15 and sum(c.port.suffix == ".c" for c in mutants) >= 30
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])

@@ -1,5 +1,5 @@
 // EXPECT: not-equivalent
-// BUG-CLASS: barrier-divergence
+// BUG-CLASS: barrier-in-divergent-code
 // ARGS: --launch '<<<(n + 127) / 128, 128, (128 + 2) * sizeof(double)>>>'
 // NOTE: the barrier sits inside `if (g < n)`: threads g >= n of the last block never reach it (barrier divergence, undefined on a GPU); n=3, threads 3..127 of block 0 skip the __syncthreads()
 // Tiled through dynamic shared memory: each block stages its 128 points of A plus one halo point on
