@@ -19,7 +19,7 @@ from portproof.ir.nodes import ArrayParam, ScalarParam
 from portproof.ir.types import ScalarType
 from portproof.validator.binding import Pair
 from portproof.validator.domains import IeeeDomain, RealDomain
-from portproof.validator.inputs import Inputs, Sizes, array_extent, make_inputs, size_names, size_tuples
+from portproof.validator.inputs import Inputs, Sizes, array_extent, float_inputs, size_names, size_tuples
 from portproof.validator.search import MAX_STEPS, compare_outputs, port_step_limit, run_pair
 
 
@@ -95,24 +95,15 @@ def _float_testing(pair: Pair, sizes: Sizes, rng: np.random.Generator,
     """ieee: runs of both IRs on random floats of mixed magnitudes, whose sums and products round
     (the search's small integers are exact); a bit-level difference is a model, as z3's would be."""
     for _ in range(runs):
-        inputs = make_inputs(pair.orig_fn, pair.shapes, sizes, rng)
+        inputs = float_inputs(pair.orig_fn, pair.shapes, sizes, rng)
         if inputs is None:
             return None
-        for p in pair.orig_fn.params:
-            if p.type.is_float and p.name in inputs.scalars:
-                inputs.scalars[p.name] = float(DTYPES[p.type](_random_floats(rng, 1)[0]))
-            elif p.type.is_float and p.name in inputs.arrays:
-                inputs.arrays[p.name] = _random_floats(rng, inputs.arrays[p.name].size).astype(DTYPES[p.type])
         orig, port, orig_fault = run_pair(pair, inputs)
         if orig_fault is not None or "fault" in port:
             return None  # data-dependent faults are left to z3
         if compare_outputs(pair, orig, port, fp="ieee") is not None:
             return "model", inputs
     return None
-
-
-def _random_floats(rng: np.random.Generator, n: int) -> np.ndarray:
-    return rng.standard_normal(n) * np.exp2(rng.integers(-8, 9, size=n))
 
 
 def _check_sizes(pair: Pair, sizes: Sizes, timeout_ms: int,

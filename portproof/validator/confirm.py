@@ -15,9 +15,9 @@ from portproof.translators.c_openmp import THREADS
 from portproof.validator.execute_c import OMP_THREADS, run_omp_port, run_omp_port_races
 from portproof.validator.execute import ConcreteInputs, RaceReport, RunResult, run_original, run_port, run_port_races
 from portproof.validator.harness import KernelLaunch
-from portproof.validator.inputs import Inputs, Sizes, make_inputs, size_names
+from portproof.validator.inputs import Inputs, Sizes, float_inputs, make_inputs, size_names
 from portproof.validator.launch import concrete_launch, evaluate_int
-from portproof.validator.orders import OrderFinding, float_inputs
+from portproof.validator.orders import OrderFinding
 from portproof.ir.concrete import DTYPES
 from portproof.validator.search import RETURN, Finding, close, exact_equal, tolerance
 from portproof.validator.verdict import Counterexample
@@ -310,7 +310,7 @@ def _omp_teams(pair: Pair, sources: Sources, finding: OrderFinding, seen: str, t
     grown = Sizes(tuple((k, v if k in pair.macros else max(v, 4 * OMP_THREADS))
                         for k, v in finding.inputs.sizes.items()))
     rng = np.random.default_rng(13)
-    candidates = [finding.inputs] + [float_inputs(pair, grown, rng) for _ in range(OMP_TEAM_TRIES)]
+    candidates = [finding.inputs] + [float_inputs(pair.orig_fn, pair.shapes, grown, rng) for _ in range(OMP_TEAM_TRIES)]
     cex = None
     for inputs in (i for i in candidates if i is not None):
         orig = _run_original(pair, sources, inputs, timeout_s)

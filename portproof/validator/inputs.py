@@ -72,3 +72,22 @@ def array_extent(shape: tuple[Expr, ...], sizes: dict[str, int]) -> int:
     for d in shape:
         extent *= evaluate_int(d, sizes)
     return extent
+
+
+def float_inputs(fn: Function, shapes: dict[str, tuple[Expr, ...]], sizes: Sizes,
+                 rng: np.random.Generator) -> Inputs | None:
+    """Random inputs at `sizes` whose floats have mixed magnitudes, so that their sums and products round
+    (the small integers of `make_inputs` are exact in floating point)."""
+    inputs = make_inputs(fn, shapes, sizes, rng)
+    if inputs is None:
+        return None
+    for p in fn.params:
+        if p.type.is_float and p.name in inputs.scalars:
+            inputs.scalars[p.name] = float(DTYPES[p.type](_random_floats(rng, 1)[0]))
+        elif p.type.is_float and p.name in inputs.arrays:
+            inputs.arrays[p.name] = _random_floats(rng, inputs.arrays[p.name].size).astype(DTYPES[p.type])
+    return inputs
+
+
+def _random_floats(rng: np.random.Generator, n: int) -> np.ndarray:
+    return rng.standard_normal(n) * np.exp2(rng.integers(-8, 9, size=n))

@@ -9,15 +9,14 @@ from typing import Any, Optional
 import numpy as np
 
 from portproof.diagnostics import Unsupported
-from portproof.ir.concrete import DTYPES, arrays_to_numpy, run_concrete
+from portproof.ir.concrete import arrays_to_numpy, run_concrete
 from portproof.ir.faults import ExecutionFault
 from portproof.ir.mapper import walk
 from portproof.ir.nodes import ArrayParam, Atomic, LocalArray, Program
 from portproof.ir.parallel import Schedule
 from portproof.ir.types import ScalarType
 from portproof.validator.binding import Pair
-from portproof.validator.bounded import _random_floats
-from portproof.validator.inputs import Inputs, Sizes, make_inputs, size_names, size_tuples
+from portproof.validator.inputs import Inputs, Sizes, float_inputs, size_names, size_tuples
 from portproof.validator.search import MAX_STEPS, RETURN, compare_outputs, port_step_limit
 
 INDEX = Schedule()
@@ -114,7 +113,7 @@ def _search(pair: Pair, tuples: list[Sizes], fp: str, rng: np.random.Generator, 
         for _ in range(per_size):
             if time.monotonic() > stop:
                 return None
-            inputs = float_inputs(pair, sizes, rng)
+            inputs = float_inputs(pair.orig_fn, pair.shapes, sizes, rng)
             limit = None if inputs is None else _step_limit(pair, inputs)
             base = None if limit is None else _run(pair, inputs, INDEX, fp, limit)
             if base is None:
@@ -156,7 +155,7 @@ def reassociation(pair: Pair, bound: int, tries: int = 2) -> Optional[str]:
     for sizes in (s for s in tuples for _ in range(tries)):
         if time.monotonic() > stop:
             break
-        inputs = float_inputs(pair, sizes, rng)
+        inputs = float_inputs(pair.orig_fn, pair.shapes, sizes, rng)
         limit = None if inputs is None else _step_limit(pair, inputs)
         if limit is None:
             break
@@ -179,19 +178,6 @@ def reassociation(pair: Pair, bound: int, tries: int = 2) -> Optional[str]:
         why.append(f"on random floats at sizes {diff_sizes} {what} in rounding ({expected!r} in the "
                    f"original, {actual!r} in the port)")
     return "equivalent up to reassociation: " + "; ".join(why) if why else None
-
-
-def float_inputs(pair: Pair, sizes: Sizes, rng: np.random.Generator) -> Optional[Inputs]:
-    """Random inputs at `sizes` whose floats have mixed magnitudes (their sums round)."""
-    inputs = make_inputs(pair.orig_fn, pair.shapes, sizes, rng)
-    if inputs is None:
-        return None
-    for p in pair.orig_fn.params:
-        if p.type.is_float and p.name in inputs.scalars:
-            inputs.scalars[p.name] = float(DTYPES[p.type](_random_floats(rng, 1)[0]))
-        elif p.type.is_float and p.name in inputs.arrays:
-            inputs.arrays[p.name] = _random_floats(rng, inputs.arrays[p.name].size).astype(DTYPES[p.type])
-    return inputs
 
 
 def _step_limit(pair: Pair, inputs: Inputs) -> Optional[int]:
