@@ -168,8 +168,8 @@ def test_flags_never_take_a_name_of_the_source(tmp_path):
 @pytest.mark.parametrize("body, message", [
     ("break;", "break statement outside a loop"),
     ("for (int i = 0; i < n; i++) { switch (i) { case 0: break; } }", "switch statement"),
-    ("#pragma omp parallel for\nfor (int i = 0; i < n; i++) { if (y[i]) continue; y[i] = 1; }",
-     "continue statement among OpenMP directives"),
+    ("#pragma omp parallel for\nfor (int i = 0; i < n; i++) { if (y[i]) break; y[i] = 1; }",
+     "break out of an OpenMP loop"),
 ])
 def test_exits_that_do_not_leave_a_lowered_loop_are_refused(tmp_path, body, message):
     path = tmp_path / "f.c"
@@ -351,7 +351,7 @@ def test_search_loop_breaking_at_zero_is_refuted_from_source(tmp_path):
 
 
 def test_scan_early_exit_mutant_is_refuted_from_source():
-    pair = ROOT / "corpus-next" / "scan"
+    pair = ROOT / "corpus" / "scan"
     result, _ = run([str(pair / "original.c"), str(pair / "mutants" / "early_exit.cu"),
                      "--contract", str(pair / "contract.toml")])
     v = result.verdict
@@ -395,3 +395,20 @@ def _prove_copy(tmp_path, port: str):
     shapes = {"x": (Var("n"),), "y": (Var("n"),)}
     setting = setting_for(o, shapes, set(), timeout_ms=2000)
     return prove_all_sizes(flatten_arrays(o, shapes), flatten_arrays(p, shapes), setting)
+
+
+RELU = "void relu(int n, const float *x, float *y)\n{\n    for (int i = 0; i < n; i++)\n" \
+       "        y[i] = x[i] > 0.0f ? x[i] : 0.0f;\n}\n"
+
+
+@pytest.mark.parametrize("test, equivalent", [("<= 0.0f", True), ("< 0.0f", True), ("< 1.0f", False)])
+def test_continue_ends_one_iteration_of_an_openmp_loop(tmp_path, test, equivalent):
+    (tmp_path / "relu.c").write_text(RELU)
+    (tmp_path / "relu_omp.c").write_text(
+        "void relu(int n, const float *x, float *y)\n{\n#pragma omp parallel for\n    for (int i = 0; i < n; i++) {\n"
+        f"        y[i] = 0.0f;\n        if (x[i] {test})\n            continue;\n        y[i] = x[i];\n    }}\n}}\n")
+    result, _ = run([str(tmp_path / "relu.c"), str(tmp_path / "relu_omp.c")])
+    if equivalent:
+        assert isinstance(result.verdict, Equivalent) and result.verdict.scope == "all-sizes", result.verdict
+    else:
+        assert isinstance(result.verdict, NotEquivalent) and result.verdict.counterexample.confirmed

@@ -14,7 +14,7 @@ from portproof.ir.types import F64, I32
 from portproof.translators.c_frontend import parse_c
 from portproof.validator.execute import ConcreteInputs
 
-CORPUS = Path(__file__).resolve().parent.parent / "corpus-next"
+CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 
 
 def lower(tmp_path, code, name="k.c"):

@@ -16,7 +16,7 @@ from portproof.validator.cli import run
 from portproof.validator.execute import ConcreteInputs
 from portproof.validator.verdict import Equivalent, NotEquivalent
 
-CORPUS = Path(__file__).resolve().parent.parent / "corpus-next"
+CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 needs_gcc = pytest.mark.skipif(shutil.which("gcc") is None, reason="gcc not installed")
 
 HAND_ROLLED = """\

@@ -8,11 +8,11 @@ import pytest
 from portproof.validator.cli import run
 from portproof.validator.verdict import Equivalent, NotEquivalent
 
-NEXT = Path(__file__).resolve().parent.parent / "corpus-next"
+CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 
 
 def validate(pair: str, port: str):
-    result, _ = run([str(NEXT / pair / "original.c"), str(NEXT / pair / port)])
+    result, _ = run([str(CORPUS / pair / "original.c"), str(CORPUS / pair / port)])
     return result.verdict
 
 
@@ -52,8 +52,8 @@ def test_races_are_executed_from_source_within_seconds(mutant):
     """Races the IR finds are shown by runs of the port (under ThreadSanitizer, or 8 threads, -O1 and -O0 builds,
     sizes grown from the finding's), within the confirmation's time budget."""
     pair = mutant.split("/")[0]
-    args = ["--contract", str(NEXT / pair / "contract.toml")] if (NEXT / pair / "contract.toml").exists() else []
-    result, _ = run([str(NEXT / pair / "original.c"), str(NEXT / mutant), *args])
+    args = ["--contract", str(CORPUS / pair / "contract.toml")] if (CORPUS / pair / "contract.toml").exists() else []
+    result, _ = run([str(CORPUS / pair / "original.c"), str(CORPUS / mutant), *args])
     v = result.verdict
     assert isinstance(v, NotEquivalent), v
     assert v.counterexample.kind == "race"

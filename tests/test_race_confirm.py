@@ -128,7 +128,7 @@ def test_parse_report_without_a_race():
 
 
 def test_histogram_shared_increment_is_a_confirmed_refutation():
-    pair = ROOT / "corpus-next" / "histogram"
+    pair = ROOT / "corpus" / "histogram"
     run = subprocess.run([str(Path(sys.executable).with_name("validate")), str(pair / "original.c"),
                           str(pair / "mutants" / "shared_increment.cu"), "--contract", str(pair / "contract.toml")],
                          capture_output=True, text=True, timeout=300)
@@ -172,7 +172,7 @@ def test_atomic_max_and_min_of_all_threads_are_no_race(tmp_path):
 
 
 def test_fused_argmax_without_barrier_is_a_confirmed_refutation():
-    pair = ROOT / "corpus-next" / "argmax"
+    pair = ROOT / "corpus" / "argmax"
     run = subprocess.run([str(Path(sys.executable).with_name("validate")), str(pair / "original.c"),
                           str(pair / "mutants" / "fused_no_barrier.cu"), "--contract", str(pair / "contract.toml")],
                          capture_output=True, text=True, timeout=300)

@@ -13,6 +13,7 @@ from portproof.ir.types import I32, ScalarType
 from portproof.translators.c_openmp_syntax import (LOOP_CLAUSES, Directive, c_walk, check_clauses, check_reduction,
                                                    reduction_identity, reduction_vars)
 from portproof.translators.c_types import loc_of, unsupported
+from portproof.translators.loop_exits import LoopExits, point_body
 
 if TYPE_CHECKING:
     from portproof.translators.c_stmt import StmtLowering
@@ -103,11 +104,16 @@ def lower_loop(low: StmtLowering, d: Directive, stmt: c_ast.Node) -> list[Stmt]:
             saved = low.escaping
             low.escaping = saved | shared  # C semantics for `for (j = 0; ...)` on a shared j: it writes j
             state.loops.append(loop)
+            exits = LoopExits()
             try:
-                body = low._block(nest[-1].stmt)
+                with low._loop(exits):
+                    body = low._block(nest[-1].stmt)
             finally:
                 state.loops.pop()
                 low.escaping = saved
+            if exits.break_flag is not None:
+                raise unsupported("break out of an OpenMP loop", d.coord)
+            body = point_body(exits, body, loc)
         assigned = {s.name for s in walk(body) if isinstance(s, Assign)} | \
             {s.var for s in walk(body) if isinstance(s, For)}
         for stmt_ in head[:len(levels)]:

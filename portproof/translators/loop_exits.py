@@ -69,6 +69,12 @@ def escaping_counted_loop(exits: LoopExits, loop: For, counter: str) -> Optional
                 (If(_unset((flag,)), body, loc=loop.loc),), loc=loop.loc)]
 
 
+def point_body(exits: LoopExits, body: tuple[Stmt, ...], loc: Optional[SourceLoc]) -> tuple[Stmt, ...]:
+    """The body of one point of a parallel loop (an OpenMP work-shared iteration): a `continue` skips the
+    rest of the point; a `break` may not leave such a loop (gcc rejects it)."""
+    return _exit_body(exits, body, (), loc)
+
+
 def _exit_body(exits: LoopExits, body: tuple[Stmt, ...], update: tuple[Stmt, ...],
                loc: Optional[SourceLoc]) -> tuple[Stmt, ...]:
     flags = tuple(f for f in (exits.break_flag, exits.continue_flag) if f is not None)
