@@ -412,3 +412,32 @@ def test_continue_ends_one_iteration_of_an_openmp_loop(tmp_path, test, equivalen
         assert isinstance(result.verdict, Equivalent) and result.verdict.scope == "all-sizes", result.verdict
     else:
         assert isinstance(result.verdict, NotEquivalent) and result.verdict.counterexample.confirmed
+
+
+FIRST_NEG = "int first_neg(int n, const int *x)\n{\n    int k = -1;\n    for (int i = 0; i < n; i++)\n" \
+            "        if (x[i] < 0) { k = i; break; }\n    return k;\n}\n"
+FOREVER = "    int i = 0;\n    for (;;) {\n        if (i >= n) { i = -1; break; }\n        if (x[i] TEST 0)\n" \
+          "            break;\n        i++;\n    }\n"
+
+
+@pytest.mark.parametrize("language", ["c", "cuda"])
+@pytest.mark.parametrize("test, equivalent", [("<", True), ("<=", False)])
+def test_for_without_condition_ends_at_its_break(tmp_path, language, test, equivalent):
+    (tmp_path / "first_neg.c").write_text(FIRST_NEG)
+    loop = FOREVER.replace("TEST", test)
+    if language == "c":
+        port = tmp_path / "first_neg_port.c"
+        port.write_text(f"int first_neg(int n, const int *x)\n{{\n{loop}    return i;\n}}\n")
+    else:
+        port = tmp_path / "first_neg.cu"
+        port.write_text(f"__global__ void k(int n, const int *x, int *out)\n{{\n{loop}    out[0] = i;\n}}\n"
+                        "int first_neg(int n, const int *x)\n{\n    int *d_x, *d_out, h;\n"
+                        "    cudaMalloc(&d_x, n * sizeof(int));\n    cudaMalloc(&d_out, sizeof(int));\n"
+                        "    cudaMemcpy(d_x, x, n * sizeof(int), cudaMemcpyHostToDevice);\n"
+                        "    k<<<1, 1>>>(n, d_x, d_out);\n"
+                        "    cudaMemcpy(&h, d_out, sizeof(int), cudaMemcpyDeviceToHost);\n    return h;\n}\n")
+    result, _ = run([str(tmp_path / "first_neg.c"), str(port)])
+    if equivalent:  # the loop's end depends on the data: not provable, but never refuted
+        assert result.verdict.verdict in ("equivalent", "unknown"), result.verdict
+    else:
+        assert isinstance(result.verdict, NotEquivalent) and result.verdict.counterexample.confirmed

@@ -8,7 +8,7 @@ from pycparser import c_ast
 
 from portproof.ir.mapper import walk
 from portproof.ir.nodes import (Assign, Binary, Const, Declare, Expr, For, If, Load, LocalArray, Return, Stmt,
-                                Store, Unary, Var, While)
+                                Store, Unary, Var)
 from portproof.ir.types import I32, ScalarType
 from portproof.translators.c_expr import ExprLowering, FileScope, Scopes
 from portproof.translators.c_openmp import is_omp_pragma, lower_omp_items
@@ -234,13 +234,11 @@ class StmtLowering(c_ast.NodeVisitor):
 
     def visit_For(self, node: c_ast.For) -> list[Stmt]:
         loc = loc_of(node.coord)
-        if node.cond is None:
-            raise unsupported("for loop without a condition", node.coord)
         with self.scopes.scope():
-            shape = self._for_shape(node)
-            if shape is None:
+            shape = self._for_shape(node) if node.cond is not None else None
+            if shape is None:  # a while loop; no condition (`for (;;)`) is a true one
                 init = self.visit(node.init) if node.init is not None else []
-                cond = self.expr.visit(node.cond)
+                cond = self.expr.visit(node.cond) if node.cond is not None else Const(1, I32)
                 exits, body = self._loop_body(node.stmt)
                 update = self.visit(node.next) if node.next is not None else []
                 return [*init, *while_loop(exits, cond, body, tuple(update), loc)]

@@ -479,7 +479,7 @@ class StmtLowerer(HostCalls, ExprLowerer):
     def for_statement(self, node: TSNode) -> list[Stmt]:
         init, cond, update = (node.child_by_field_name(f) for f in ("initializer", "condition", "update"))
         if init is None or cond is None or update is None:
-            raise self.unsupported("for loop without an initializer, condition or update", node)
+            return self.general_for(node, init, cond, update)
         loc = self.loc(node)
         reused = self.reused_loop_var(init)
         self.scopes.push()
@@ -507,6 +507,24 @@ class StmtLowerer(HostCalls, ExprLowerer):
         lowered = escaping_counted_loop(exits, For(var, ctype, start, cond_e, step, body, loc),
                                         self.unused_name(f"{var}_counter")) if counted and exits.break_flag else None
         return [first, *(lowered or while_loop(exits, cond_e, body, update_stmts, loc))]
+
+    def general_for(self, node: TSNode, init: Optional[TSNode], cond: Optional[TSNode],
+                    update: Optional[TSNode]) -> list[Stmt]:
+        """`for (init; cond; update)` with a part left out (`for (;;)`): init, then a while loop; no
+        condition is a true one (a `break` ends the loop)."""
+        if init is not None and init.type == "declaration":
+            raise self.unsupported("for loop declaring a variable without a condition or update", node)
+        loc = self.loc(node)
+        first = self.effect(init) if init is not None else []
+        cond_e = self.expr(cond) if cond is not None else Const(1, I32)
+        exits = LoopExits()
+        body = self.loop_body(node.child_by_field_name("body"), exits)
+        self.control_depth += 1
+        try:
+            update_stmts = tuple(self.effect(update)) if update is not None else ()
+        finally:
+            self.control_depth -= 1
+        return [*first, *while_loop(exits, cond_e, body, update_stmts, loc)]
 
     def reused_loop_var(self, init: TSNode) -> Optional[tuple[str, ScalarType, Expr, bool]]:
         """The loop_init of `T v = e` where `v` is a LoopVar of type T: (v, T, e, False)."""
