@@ -257,6 +257,17 @@ def _lower_team(low: StmtLowering, d: Directive, items: list[c_ast.Node]) -> lis
                         if written:
                             raise unsupported(f"'{sorted(written)[0]}' assigned in '#pragma omp "
                                               f"{inner.words[0]}' with no barrier after it", inner.coord)
+                    if inner.words == ("single",):
+                        # any one thread runs a single (libgomp: the first to arrive), modelled as thread 0: sound
+                        # only where the choice cannot show, i.e. no thread's own value is used and no statement
+                        # of the region runs concurrently with it (thread 0's would be ordered with it here)
+                        mine = sorted({x.name for x in walk(tuple(body)) if isinstance(x, (Var, Assign))} & set(own))
+                        if mine:
+                            raise unsupported(f"'#pragma omp single' using '{mine[0]}', which is each thread's own "
+                                              "(any one thread of the team runs the single)", inner.coord)
+                        if nowait and any(not isinstance(x, c_ast.EmptyStatement) for x in items[k + 1:]):
+                            raise unsupported("'#pragma omp single nowait' followed by statements that may run "
+                                              "concurrently with it on any thread", inner.coord)
                     phases[-1].append(If(Binary("==", t, Const(0, I32)), tuple(body), loc=loc_of(inner.coord)))
                     if inner.words == ("single",) and not nowait:
                         phases.append([])

@@ -333,6 +333,13 @@ class StmtLowerer(HostCalls, ExprLowerer):
         shared = "__shared__" in quals
         if shared and "extern" in quals and sizes == [None]:
             extents: tuple[Expr, ...] = ()  # dynamic shared memory: sized by the launch (IR convention)
+            # every extern __shared__ array starts at the same address (the dynamic buffer); the IR's arrays
+            # never alias, so a second one in a kernel is refused rather than taken as separate memory
+            first = getattr(self, "extern_shared", None)
+            if first is not None and first != text(node):
+                raise self.unsupported(f"a second extern __shared__ array `{text(node)}` (it starts at the same "
+                                       f"address as `{first}`)", target)
+            self.extern_shared = text(node)
         elif None in sizes or "extern" in quals:
             raise self.unsupported(f"array without a size `{text(target)}`", target)
         else:
