@@ -174,6 +174,18 @@ def test_rounding_at_large_sizes_is_no_race_confirmation(tmp_path):
     never_refuted(validate(tmp_path, NW_SUM_O, NW_SUM_OMP, contract=XY))
 
 
+def test_rounding_is_no_race_confirmation_with_a_runtime_schedule_either(tmp_path):
+    """Was `not-equivalent: race` (expected -25.9985, actual -26.0011 at n = 524288): gcc calls
+    GOMP_loop_maybe_nonmonotonic_runtime_* for schedule(runtime), which execute_c did not count as modelled,
+    so ThreadSanitizer did not judge the port and the amplified runs took rounding for a race."""
+    original = NW_SUM_O.replace("    return s;", "    for (int i = 0; i < n; i++)\n        w[i] = x[i];\n    return s;")
+    original = original.replace("float *y)", "float *y, float *w)")
+    port = NW_SUM_OMP.replace("    return s;", "#pragma omp parallel for schedule(runtime)\n"
+                              "    for (int i = 0; i < n; i++)\n        w[i] = x[i];\n    return s;")
+    port = port.replace("float *y)", "float *y, float *w)")
+    never_refuted(validate(tmp_path, original, port, contract=XY + 'w = "n"\n'))
+
+
 # --- max / min folds ----------------------------------------------------------------------------------
 
 MAX_O = """\

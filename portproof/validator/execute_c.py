@@ -73,7 +73,8 @@ def compile_check_omp_port(source_path: PathLike, *, include_dirs: Sequence[Path
 # (tasks, locks, ordered, sections) is not judged by ThreadSanitizer: its synchronisation would be unseen.
 _MODELLED_OPENMP = re.compile(
     r"GOMP_(parallel|barrier|barrier_cancel|loop_end|loop_end_cancel|loop_end_nowait|critical_(name_)?(start|end)"
-    r"|atomic_(start|end)|loop_(ull_)?(nonmonotonic_)?(static|dynamic|guided|runtime)_(start|next)|loop_(ull_)?start"
+    r"|atomic_(start|end)|loop_(ull_)?((maybe_)?nonmonotonic_)?(static|dynamic|guided|runtime)_(start|next)"
+    r"|loop_(ull_)?start"
     r"|single_start|target_ext|teams4|teams_reg)"
     r"|omp_get_\w+|omp_set_(num_threads|dynamic|nested|schedule|max_active_levels)")
 OMP_TSAN_SHIM = EMU_DIR / "portproof_omp_tsan.h"
