@@ -169,3 +169,64 @@ def test_missing_atomic_on_the_partials_is_refuted_from_source(tmp_path):
     if isinstance(v, NotEquivalent):  # ThreadSanitizer saw the race, or a run of the port differed
         cex = v.counterexample
         assert cex.confirmed and ("ThreadSanitizer" in cex.confirmation or cex.expected != cex.actual), cex
+
+
+DOT = """double dot(int n, const double *x, const double *y)
+{
+    double s = 0.0;
+    for (int i = 0; i < n; i++)
+        s += x[i] * y[i];
+    return s;
+}
+"""
+
+# a manual cyclic split of the iterations over the team, as hand-written OpenMP reductions do
+MANUAL = """#include <omp.h>
+double dot(int n, const double *x, const double *y)
+{
+    double s = 0.0;
+#pragma omp parallel
+    {
+        int tid = omp_get_thread_num();
+        int nt = omp_get_num_threads();
+        double part = 0.0;
+        for (int i = tid; i < n; i += STEP)
+            part += x[i] * y[i];
+#pragma omp atomic
+        s += part;
+    }
+    return s;
+}
+"""
+
+
+@pytest.mark.parametrize("step, equivalent", [("nt", True), ("1", False)])
+def test_thread_id_and_team_size_queries_in_a_region(tmp_path, step, equivalent):
+    (tmp_path / "dot.c").write_text(DOT)
+    (tmp_path / "dot_omp.c").write_text(MANUAL.replace("STEP", step))
+    result, _ = run([str(tmp_path / "dot.c"), str(tmp_path / "dot_omp.c")])
+    if equivalent:
+        assert isinstance(result.verdict, Equivalent) and result.verdict.scope == "bounded", result.verdict
+    else:  # every thread sums from its id on: the result counts elements several times
+        assert isinstance(result.verdict, NotEquivalent) and result.verdict.counterexample.confirmed
+        assert result.verdict.counterexample.sizes.get(THREADS, 1) >= 2
+
+
+@pytest.mark.parametrize("body", [
+    "#pragma omp parallel for\n    for (int i = 0; i < n; i++)\n        y[i] = omp_get_thread_num();",
+    "#pragma omp parallel\n    {\n#pragma omp single\n        y[0] = omp_get_thread_num();\n    }",
+])
+def test_thread_id_where_the_model_does_not_know_the_thread_is_refused(tmp_path, body):
+    path = tmp_path / "f.c"
+    path.write_text(f"#include <omp.h>\nvoid f(int n, int *y)\n{{\n    {body}\n}}\n")
+    with pytest.raises(Unsupported) as info:
+        parse_c(str(path))
+    assert "omp_get_thread_num" in str(info.value)
+
+
+def test_thread_queries_outside_a_region_are_the_initial_thread(tmp_path):
+    path = tmp_path / "f.c"
+    path.write_text("#include <omp.h>\nvoid f(int n, int *y)\n{\n    y[0] = omp_get_thread_num() + "
+                    "10 * omp_get_num_threads();\n}\n")
+    out = run_concrete(parse_c(str(path)), "f", {"n": 1}, {"y": np.zeros(1, dtype=np.int32)})
+    assert out.arrays["y"].values[0] == 10  # thread 0 of a team of 1

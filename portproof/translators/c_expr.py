@@ -75,15 +75,26 @@ class Scopes:
         return ir_name
 
 
+@dataclass(frozen=True)
+class OmpTeam:
+    """The thread running an expression, as OpenMP's queries see it: its id and the size of its team."""
+    thread: Expr
+    size: Expr
+
+
+SEQUENTIAL = OmpTeam(Const(0, I32), Const(1, I32))  # outside parallel regions: thread 0 of a team of 1
+
+
 class ExprLowering(c_ast.NodeVisitor):
     """`visit(node)` returns the IR expression of a C expression; anything else raises Unsupported."""
 
     def __init__(self, file: FileScope, scopes: Scopes, inlining: tuple[str, ...] = (),
-                 arguments: Optional[dict[str, Expr]] = None):
+                 arguments: Optional[dict[str, Expr]] = None, team: Optional[OmpTeam] = SEQUENTIAL):
         self.file = file
         self.scopes = scopes
         self.inlining = inlining  # functions being inlined, innermost last
         self.arguments = arguments or {}  # parameters of an inlined function -> argument expressions
+        self.team = team  # what omp_get_thread_num() / omp_get_num_threads() are here; None: not modelled
 
     def generic_visit(self, node: c_ast.Node) -> Expr:
         name = type(node).__name__
@@ -215,6 +226,11 @@ class ExprLowering(c_ast.NodeVisitor):
         if name in BUILTIN_CONSTANTS:
             return Const(*BUILTIN_CONSTANTS[name])
         args = tuple(self.visit(a) for a in (node.args.exprs if node.args else ()))
+        if name in ("omp_get_thread_num", "omp_get_num_threads") and not args:
+            if self.team is None:
+                raise unsupported(f"{name}() in a parallel loop whose iterations are not assigned to threads in "
+                                  "the model (use it in a `#pragma omp parallel` region)", node.coord)
+            return self.team.thread if name == "omp_get_thread_num" else self.team.size
         if name in self.file.functions:
             return self._inline(name, args, node)
         if name in MATH_FUNCTIONS:
@@ -238,7 +254,7 @@ class ExprLowering(c_ast.NodeVisitor):
         if result_type is None:
             raise unsupported(f"void function '{name}' used as a value", call.coord)
         arguments = {pname: Cast(ptype, arg) for (pname, ptype), arg in zip(params, args)}
-        callee = ExprLowering(self.file, Scopes(), self.inlining + (name,), arguments)
+        callee = ExprLowering(self.file, Scopes(), self.inlining + (name,), arguments, self.team)
         return Cast(result_type, callee.visit(items[0].expr))
 
 

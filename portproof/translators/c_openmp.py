@@ -10,9 +10,10 @@ from portproof.ir.mapper import substitute, transform, walk
 from portproof.ir.nodes import (Assign, Atomic, Axis, Binary, Const, Declare, Expr, For, If, Load, LocalArray,
                                 ParallelFor, Select, Stmt, Store, Var)
 from portproof.ir.types import I32, ScalarType
+from portproof.translators.c_expr import OmpTeam
 from portproof.translators.c_openmp_loops import (OmpLoop, Level, add_expr, clause_scalar, collapse_depth, fresh_name,
                                                   is_one, loop_level, loop_nest, lower_loop, omp_state, position,
-                                                  product, shared_scalars, sub_expr)
+                                                  product, shared_scalars, sub_expr, team_of)
 from portproof.translators.c_openmp_syntax import (LOOP_CLAUSES, LOOP_DIRECTIVES, REGION_CLAUSES, TARGET_CLAUSES,
                                                    Directive, c_walk, check_clauses, check_reduction, is_omp_pragma,
                                                    loop_words, parse_directive, reduction_identity, reduction_vars)
@@ -208,6 +209,7 @@ def _lower_team(low: StmtLowering, d: Directive, items: list[c_ast.Node]) -> lis
             if var in d.names("firstprivate"):
                 phases[-1].append(Assign(name, Var(sym.name), loc=loc))
         state.loops.append(region)
+        outside, low.expr.team = low.expr.team, OmpTeam(t, Var(THREADS))
         try:
             k = 0
             while k < len(items):
@@ -251,7 +253,8 @@ def _lower_team(low: StmtLowering, d: Directive, items: list[c_ast.Node]) -> lis
                     phases.append([])
                 elif inner.words in (("master",), ("masked",), ("single",)):
                     check_clauses(inner, {"nowait"} if inner.words == ("single",) else set())
-                    body = low.visit(items[k])
+                    with team_of(low, None if inner.words == ("single",) else low.expr.team):  # any one runs a single
+                        body = low.visit(items[k])
                     if inner.words != ("single",) or nowait:
                         written = {x.name for x in walk(tuple(body)) if isinstance(x, Assign)} - set(own)
                         if written:
@@ -276,6 +279,7 @@ def _lower_team(low: StmtLowering, d: Directive, items: list[c_ast.Node]) -> lis
                 k += 1
         finally:
             state.loops.pop()
+            low.expr.team = outside
     body = _thread_arrays(low, tuple(st for phase in phases for st in phase), own, t)
     pre: list[Stmt] = [LocalArray(array, type_, (Var(THREADS),), "local", loc=loc) for array, type_ in own.values()]
     post: list[Stmt] = []

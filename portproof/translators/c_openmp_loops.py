@@ -1,8 +1,9 @@
 """OpenMP work-shared loops: a canonical loop nest (collapse(k) loops) as a ParallelFor over its trip counts."""
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Iterator, Optional
 
 from pycparser import c_ast
 
@@ -12,6 +13,7 @@ from portproof.ir.nodes import (Assign, Atomic, Axis, Binary, Const, Declare, Ex
 from portproof.ir.types import I32, ScalarType
 from portproof.translators.c_openmp_syntax import (LOOP_CLAUSES, Directive, c_walk, check_clauses, check_reduction,
                                                    reduction_identity, reduction_vars)
+from portproof.translators.c_expr import OmpTeam
 from portproof.translators.c_types import loc_of, unsupported
 from portproof.translators.loop_exits import LoopExits, point_body
 
@@ -55,6 +57,16 @@ class Level:
     start: Expr
     step: int
     extent: Expr
+
+
+@contextmanager
+def team_of(low: StmtLowering, team: Optional[OmpTeam]) -> Iterator[None]:
+    """Lower with omp_get_thread_num() / omp_get_num_threads() meaning `team`'s (None: refused there)."""
+    saved, low.expr.team = low.expr.team, team
+    try:
+        yield
+    finally:
+        low.expr.team = saved
 
 
 def lower_loop(low: StmtLowering, d: Directive, stmt: c_ast.Node) -> list[Stmt]:
@@ -106,7 +118,7 @@ def lower_loop(low: StmtLowering, d: Directive, stmt: c_ast.Node) -> list[Stmt]:
             state.loops.append(loop)
             exits = LoopExits()
             try:
-                with low._loop(exits):
+                with low._loop(exits), team_of(low, None):  # which thread runs an iteration is not modelled
                     body = low._block(nest[-1].stmt)
             finally:
                 state.loops.pop()
