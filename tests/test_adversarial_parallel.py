@@ -186,6 +186,40 @@ def test_rounding_is_no_race_confirmation_with_a_runtime_schedule_either(tmp_pat
     never_refuted(validate(tmp_path, original, port, contract=XY + 'w = "n"\n'))
 
 
+UCMP_O = """\
+void f(int n, int m, const int *x, int *y)
+{
+%s    for (int i = 0; i < n; i++)
+        y[i] = (%s) ? 1 : 0;
+}
+"""
+UCMP_OMP = """\
+void f(int n, int m, const int *x, int *y)
+{
+#pragma omp parallel for
+    for (int i = 0; i < n; i++)
+        y[i] = (x[i] < m) ? 1 : 0;
+}
+"""
+
+
+@pytest.mark.parametrize("decl, cmp", [("", "(unsigned)x[i] < m"), ("    unsigned u = m;\n", "x[i] < u")])
+def test_unsigned_comparison_is_not_a_signed_one(tmp_path, decl, cmp):
+    """Was `equivalent (all-sizes)`: the prover took int -> unsigned conversions (explicit, and the usual
+    arithmetic conversions of a comparison) as the identity (summary.convert); x = -1, m = 3 gives 0 in the
+    original and 1 in the port."""
+    v = validate(tmp_path, UCMP_O % (decl, cmp), UCMP_OMP, contract=XY)
+    refuted(v)
+
+
+def test_unsigned_guard_idiom_is_never_refuted(tmp_path):
+    """Correct; unknown today (the prover does not bound the int size m below 2^31, and the bounded check
+    reports a difference that runs from source do not reproduce)."""
+    original = UCMP_O % ("", "x[i] >= 0 && x[i] < m")
+    port = UCMP_OMP.replace("(x[i] < m)", "((unsigned)x[i] < (unsigned)m)")
+    never_refuted(validate(tmp_path, original, port, contract=XY))
+
+
 # --- max / min folds ----------------------------------------------------------------------------------
 
 MAX_O = """\

@@ -14,7 +14,7 @@ from portproof.ir.nodes import (
     ArrayParam, Assign, Atomic, Barrier, Binary, Call, Cast, Const, Copy, Declare, Fill, For, Function, If,
     Load, LocalArray, ParallelFor, Return, ScalarParam, Select, SourceLoc, Store, Unary, Var, While,
 )
-from portproof.ir.types import I32, U32, ScalarType
+from portproof.ir.types import I32, U32, ScalarType, arithmetic_result, promote
 from portproof.validator.symbolic import (
     as_value, c_div, c_mod, combine, const, extremum, extremum_step, int_symbol, ite, pull_out, read_fn,
     real_symbol, sigma, truth,
@@ -198,7 +198,17 @@ class Summarizer(Mapper):
             return as_value(sp.Ne(value, 0))
         if dst.is_integer and src.is_float:
             return sp.Function("trunc")(value)
+        if dst.is_integer and src.is_integer and src.signed and not dst.signed and not self.nonnegative(value):
+            # a negative value wraps modulo 2^bits (`(unsigned)v < n` is false for v < 0); a term known to be
+            # nonnegative (sizes, thread indices, loop indices from a nonnegative start) keeps its value
+            return ite(sp.Ge(value, 0), value, value + 2 ** dst.bits)
         return value
+
+    def nonnegative(self, value: sp.Expr) -> bool:
+        """`value` >= 0 for every value of the loop variables in their ranges (a sufficient test)."""
+        shifted = {loop.var: loop.lo + int_symbol(f"{loop.var}>=lo", nonnegative=True)
+                   for loop in self.loops if loop.var in value.free_symbols and loop.lo.is_nonnegative}
+        return bool(sp.expand(value.xreplace(shifted)).is_nonnegative)
 
     # ---- statements -----------------------------------------------------------------------
     def map_declare(self, s: Declare) -> None:
@@ -479,7 +489,12 @@ class _Eval(Mapper):
         if isinstance(e, Binary) and e.op in ("&&", "||"):
             return (sp.And if e.op == "&&" else sp.Or)(self.cond(e.left), self.cond(e.right))
         if isinstance(e, Binary) and e.op in ("==", "!=", "<", "<=", ">", ">="):
-            return sp.Rel(self(e.left), self(e.right), e.op)
+            a, b = self(e.left), self(e.right)
+            ta, tb = self.o.ty(e.left), self.o.ty(e.right)
+            if ta.is_integer and tb.is_integer:  # the usual arithmetic conversions: int vs unsigned is unsigned
+                common = arithmetic_result(ta, tb)
+                a, b = self.o.convert(a, promote(ta), common), self.o.convert(b, promote(tb), common)
+            return sp.Rel(a, b, e.op)
         return truth(self(e))
 
     def map_unary(self, e: Unary) -> sp.Expr:
