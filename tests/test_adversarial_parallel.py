@@ -212,12 +212,40 @@ def test_unsigned_comparison_is_not_a_signed_one(tmp_path, decl, cmp):
     refuted(v)
 
 
-def test_unsigned_guard_idiom_is_never_refuted(tmp_path):
-    """Correct; unknown today (the prover does not bound the int size m below 2^31, and the bounded check
-    reports a difference that runs from source do not reproduce)."""
+def test_unsigned_guard_idiom_is_proved_up_to_the_bound(tmp_path):
+    """Correct; was `unknown` (the bounded check took (unsigned)x as x and found a difference that runs from
+    source did not reproduce). The prover does not bound the int size m below 2^31, so no all-sizes proof."""
     original = UCMP_O % ("", "x[i] >= 0 && x[i] < m")
     port = UCMP_OMP.replace("(x[i] < m)", "((unsigned)x[i] < (unsigned)m)")
-    never_refuted(validate(tmp_path, original, port, contract=XY))
+    v = validate(tmp_path, original, port, contract=XY)
+    assert isinstance(v, Equivalent), v
+
+
+WRAP_O = """\
+void f(int n, const unsigned *x, unsigned *y)
+{
+    for (int i = 0; i < n; i++) {
+        unsigned h = x[i] + 2147483648u;
+        y[i] = (h == 5u) ? 1u : 0u;
+    }
+}
+"""
+WRAP_OMP = """\
+void f(int n, const unsigned *x, unsigned *y)
+{
+#pragma omp parallel for
+    for (int i = 0; i < n; i++)
+        y[i] = 0u;
+}
+"""
+
+
+def test_unsigned_addition_wraps_in_the_bounded_check(tmp_path):
+    """Was `equivalent (bounded)`: the bounded check's integers did not wrap (domains.RealDomain.binary), so
+    x + 2^31 == 5 had no solution; x = 2147483653 gives 1 in the original."""
+    v = validate(tmp_path, WRAP_O, WRAP_OMP, contract=XY)
+    refuted(v)
+    assert v.counterexample.arrays["x"] == [2147483653]
 
 
 # --- max / min folds ----------------------------------------------------------------------------------

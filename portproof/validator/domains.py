@@ -140,6 +140,9 @@ class RealDomain:
         if op in _CMP:
             return self._order(op, x, y)
         self._arith(x, y)
+        if op in ("+", "-", "*") and result_type.is_integer and not result_type.signed and \
+                result_type.kind != "bool":  # unsigned arithmetic is modulo 2^bits in C
+            return {"+": x + y, "-": x - y, "*": x * y}[op] % 2 ** result_type.bits
         if op == "+":
             return x + y
         if op == "-":
@@ -167,7 +170,15 @@ class RealDomain:
             self._arith(x)
             return z3.If(x >= 0, z3.ToInt(x), -z3.ToInt(-x))
         if _is_sym(x):
-            return self._num(x)
+            x = self._num(x)
+            if dst.kind == "bool" or not (dst.is_integer and src.is_integer):
+                return x
+            if not dst.signed and (src.signed or src.bits > dst.bits):  # modulo 2^bits
+                return x % 2 ** dst.bits
+            if dst.signed and (src.bits > dst.bits or (not src.signed and src.bits == dst.bits)):
+                half = 2 ** (dst.bits - 1)  # gcc wraps into the signed range
+                return (x + half) % 2 ** dst.bits - half
+            return x
         return self.concrete.cast(x, src, dst)
 
     def call(self, name: str, args: tuple, arg_types: tuple, result_type: ScalarType) -> Any:
