@@ -43,7 +43,8 @@ def test_case_matches_label(case):
         assert cex.confirmed, cex
         if cex.kind == "value":
             assert cex.expected != cex.actual
-            assert not np.isclose(float(cex.expected), float(cex.actual), rtol=1e-5)
+            if "ieee" not in case.args:  # under --fp ieee a difference in the last bit is one
+                assert not np.isclose(float(cex.expected), float(cex.actual), rtol=1e-5)
 
 
 # originals with pointer parameters are also valid CUDA host code (C99 VLAs are not C++)
