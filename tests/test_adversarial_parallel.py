@@ -248,6 +248,16 @@ def test_unsigned_addition_wraps_in_the_bounded_check(tmp_path):
     assert v.counterexample.arrays["x"] == [2147483653]
 
 
+def test_unsigned_multiplication_wraps_in_the_prover(tmp_path):
+    """Was `equivalent (all-sizes)`: the prover took x * 2u == 2u as x == 1 (no wrap); x = 2147483649 gives 1
+    in the original and 0 in the port. Unsigned + and * on data are now refused by the prover."""
+    original = WRAP_O.replace("x[i] + 2147483648u", "x[i] * 2u").replace("(h == 5u)", "(h == 2u)")
+    port = WRAP_OMP.replace("y[i] = 0u;", "y[i] = (x[i] == 1u) ? 1u : 0u;")
+    v = validate(tmp_path, original, port, contract=XY)
+    refuted(v)
+    assert v.counterexample.arrays["x"] == [2147483649]
+
+
 # --- max / min folds ----------------------------------------------------------------------------------
 
 MAX_O = """\

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 import sympy as sp
+from sympy.core.function import AppliedUndef
 
 from portproof.ir.mapper import Mapper, walk
 from portproof.ir.nodes import (
@@ -203,6 +204,16 @@ class Summarizer(Mapper):
             # nonnegative (sizes, thread indices, loop indices from a nonnegative start) keeps its value
             return ite(sp.Ge(value, 0), value, value + 2 ** dst.bits)
         return value
+
+    def may_wrap(self, value: sp.Expr) -> bool:
+        """An unsigned sum or product that mentions data (array reads, carried or unknown scalars): it may
+        pass 2^bits and wrap; sizes and indices are taken not to overflow, as everywhere in the prover."""
+        return bool(value.atoms(AppliedUndef)) or not self.nonnegative_symbols(value)
+
+    def nonnegative_symbols(self, value: sp.Expr) -> bool:
+        shifted = {loop.var: loop.lo + int_symbol(f"{loop.var}>=lo", nonnegative=True)
+                   for loop in self.loops if loop.var in value.free_symbols and loop.lo.is_nonnegative}
+        return all(x.is_nonnegative for x in sp.sympify(value).xreplace(shifted).free_symbols)
 
     def nonnegative(self, value: sp.Expr) -> bool:
         """`value` >= 0 for every value of the loop variables in their ranges (a sufficient test)."""
@@ -510,6 +521,8 @@ class _Eval(Mapper):
             return as_value(self.cond(e))
         a, b = self(e.left), self(e.right)
         is_int = self.o.ty(e).is_integer
+        if op in ("+", "*") and is_int and not self.o.ty(e).signed and self.o.may_wrap(a + b if op == "+" else a * b):
+            raise NotProvable(f"unsigned '{op}' on data (wraps modulo 2^{self.o.ty(e).bits})")
         if op == "+":
             return a + b
         if op == "-":
