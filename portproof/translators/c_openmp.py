@@ -81,7 +81,7 @@ def _lower_region(low: StmtLowering, d: Directive, stmt: c_ast.Node) -> list[Stm
     """`#pragma omp parallel` whose body holds only work-shared loops, barriers and uninitialised declarations
     (private to each thread, so private to each iteration of the loops)."""
     check_clauses(d, REGION_CLAUSES)
-    items = list(stmt.block_items or []) if isinstance(stmt, c_ast.Compound) else [stmt]
+    items = _region_items(list(stmt.block_items or []) if isinstance(stmt, c_ast.Compound) else [stmt])
     if _needs_team(items):
         return _lower_team(low, d, items)
     out: list[Stmt] = []
@@ -92,10 +92,8 @@ def _lower_region(low: StmtLowering, d: Directive, stmt: c_ast.Node) -> list[Stm
         while k < len(items):
             item = items[k]
             k += 1
-            if isinstance(item, c_ast.EmptyStatement) or (isinstance(item, c_ast.Pragma) and not is_omp_pragma(item)):
-                continue
-            if isinstance(item, (c_ast.Decl, c_ast.DeclList)):
-                decls = item.decls if isinstance(item, c_ast.DeclList) else [item]
+            decls = _declarations(item)
+            if decls is not None:
                 for decl in decls:
                     if decl.init is not None or not isinstance(decl.type, c_ast.TypeDecl):
                         raise unsupported(f"declaration of '{decl.name}' in a parallel region outside a loop "
@@ -164,16 +162,27 @@ def _concurrent(low: StmtLowering, group: list[list[Stmt]], d: Directive) -> lis
     return [*pre, ParallelFor("omp", (Axis(w.name, offset),), branch, loc=loops[0].loc), *post]
 
 
+def _region_items(items: list[c_ast.Node]) -> list[c_ast.Node]:
+    """The statements and OpenMP directives of a region's body (empty statements and other pragmas dropped)."""
+    return [item for item in items if not isinstance(item, c_ast.EmptyStatement) and
+            not (isinstance(item, c_ast.Pragma) and not is_omp_pragma(item))]
+
+
+def _declarations(item: c_ast.Node) -> Optional[list[c_ast.Decl]]:
+    """The declarations of a declaration statement, None for any other item."""
+    if isinstance(item, c_ast.DeclList):
+        return item.decls
+    return [item] if isinstance(item, c_ast.Decl) else None
+
+
 def _needs_team(items: list[c_ast.Node]) -> bool:
     """Some item of a region body is run by every thread (not only work-shared): the region needs its team."""
     k = 0
     while k < len(items):
         item = items[k]
         k += 1
-        if isinstance(item, c_ast.EmptyStatement) or (isinstance(item, c_ast.Pragma) and not is_omp_pragma(item)):
-            continue
-        if isinstance(item, (c_ast.Decl, c_ast.DeclList)):
-            decls = item.decls if isinstance(item, c_ast.DeclList) else [item]
+        decls = _declarations(item)
+        if decls is not None:
             if any(decl.init is not None or not isinstance(decl.type, c_ast.TypeDecl) for decl in decls):
                 return True
             continue
@@ -215,11 +224,8 @@ def _lower_team(low: StmtLowering, d: Directive, items: list[c_ast.Node]) -> lis
             while k < len(items):
                 item = items[k]
                 k += 1
-                if isinstance(item, c_ast.EmptyStatement) or \
-                        (isinstance(item, c_ast.Pragma) and not is_omp_pragma(item)):
-                    continue
-                if isinstance(item, (c_ast.Decl, c_ast.DeclList)):
-                    decls = item.decls if isinstance(item, c_ast.DeclList) else [item]
+                decls = _declarations(item)
+                if decls is not None:
                     for decl in decls:
                         if not isinstance(decl.type, c_ast.TypeDecl):
                             raise unsupported(f"declaration of '{decl.name}' in a parallel region (only scalars)",
@@ -246,7 +252,7 @@ def _lower_team(low: StmtLowering, d: Directive, items: list[c_ast.Node]) -> lis
                     raise unsupported("'#pragma omp loop' in a parallel region whose statements run once per thread "
                                       "(which thread runs which iteration is unspecified)", inner.coord)
                 if loop_words(inner.words) == ("for",):
-                    if nowait and any(not isinstance(x, c_ast.EmptyStatement) for x in items[k + 1:]):
+                    if nowait and items[k + 1:]:
                         raise unsupported("'nowait' in a parallel region whose statements run once per thread (the "
                                           "loops' iterations may be split among the threads differently)", inner.coord)
                     phases[-1] += _chunk(low, inner, items[k], t, region)
@@ -268,7 +274,7 @@ def _lower_team(low: StmtLowering, d: Directive, items: list[c_ast.Node]) -> lis
                         if mine:
                             raise unsupported(f"'#pragma omp single' using '{mine[0]}', which is each thread's own "
                                               "(any one thread of the team runs the single)", inner.coord)
-                        if nowait and any(not isinstance(x, c_ast.EmptyStatement) for x in items[k + 1:]):
+                        if nowait and items[k + 1:]:
                             raise unsupported("'#pragma omp single nowait' followed by statements that may run "
                                               "concurrently with it on any thread", inner.coord)
                     phases[-1].append(If(Binary("==", t, Const(0, I32)), tuple(body), loc=loc_of(inner.coord)))
