@@ -120,6 +120,9 @@ class ConcreteDomain:
             return _fit("<<", x << y, t) if op == "<<" else x >> y
         raise Unsupported(f"operator {op}")
 
+    def wrapping(self, op: str, x: Any, y: Any, type: ScalarType) -> Any:
+        return _wrap(_INT_OPS[op](x, y), type)
+
     def cast(self, x: Any, src: ScalarType, dst: ScalarType) -> Any:
         if dst.kind == "bool":
             return int(x != 0)

@@ -38,6 +38,9 @@ class Domain(Protocol):
 
     def cast(self, x: Any, src: ScalarType, dst: ScalarType) -> Any: ...
 
+    def wrapping(self, op: str, x: Any, y: Any, type: ScalarType) -> Any:
+        """`x op y` (+ - & | ^) of a signed integer atomic, which wraps around instead of overflowing."""
+
     def call(self, name: str, args: tuple[Any, ...], arg_types: tuple[ScalarType, ...],
              result_type: ScalarType) -> Any: ...
 

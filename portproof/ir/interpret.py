@@ -384,9 +384,7 @@ class _Interpreter(Evaluator):
         if op not in _ATOMIC_OPS:
             raise Unsupported(f"atomic {op}")
         if type.is_integer and type.signed:  # atomics wrap around; they never overflow
-            u = _UNSIGNED[type.bits]
-            r = d.binary(_ATOMIC_OPS[op], d.cast(old, type, u), d.cast(v, type, u), u, u)
-            return d.cast(r, u, type)
+            return d.wrapping(_ATOMIC_OPS[op], old, v, type)
         return d.binary(_ATOMIC_OPS[op], old, v, type, type)
 
     # ---- parallel regions ------------------------------------------------------------------

@@ -181,6 +181,12 @@ class RealDomain:
             return x
         return self.concrete.cast(x, src, dst)
 
+    def wrapping(self, op: str, x: Any, y: Any, type: ScalarType) -> Any:
+        """Exact, as the original's signed arithmetic is here (its overflow is undefined). Where the exact
+        result fits the type it is the wrapped one, so an equality proved with it holds; where it does not, a
+        difference is only a candidate, which the run from source confirms or not."""
+        return self.binary(op, x, y, type, type)
+
     def call(self, name: str, args: tuple, arg_types: tuple, result_type: ScalarType) -> Any:
         from portproof.ir.builtins import base_name
         base = base_name(name)
