@@ -62,6 +62,15 @@ def test_product_reduction(tmp_path):
     assert v.verdict in ("not-equivalent", "unknown") and "race" in str(v), v
 
 
+def test_product_reduction_over_a_loop_that_may_not_run(tmp_path):
+    # from 1: for n = 0 the loop runs -1 times, which the partials array must take as none
+    from_one = PRODUCT.replace("int i = 0", "int i = 1")
+    original = from_one % ("", "")
+    assert isinstance(validate(tmp_path, original, from_one % ("#pragma omp parallel for reduction(*:p)", "")),
+                      Equivalent)
+    assert_refuted(validate(tmp_path, original, PRODUCT % ("#pragma omp parallel for reduction(*:p)", "")))
+
+
 @pytest.mark.parametrize("op, identity", [("&", "4294967295u"), ("|", "0u"), ("^", "0u")])
 def test_bitwise_reductions(tmp_path, op, identity):
     """The lowered port computes the original's result (the bounded check has no bitwise operators yet, so

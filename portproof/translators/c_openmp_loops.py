@@ -143,7 +143,8 @@ def lower_loop(low: StmtLowering, d: Directive, stmt: c_ast.Node) -> list[Stmt]:
             if op == "mul":  # no atomic multiply: each iteration's partial, multiplied in after the loop
                 count = product([a.extent for a in axes])
                 k = fresh_name(low, "omp_k")
-                pre.append(LocalArray(array, t, (count,), "local", loc=loc))
+                size = Select(Binary(">", count, Const(0, I32)), count, Const(0, I32))  # a loop may run no times
+                pre.append(LocalArray(array, t, (size,), "local", loc=loc))
                 tail.append(Store(array, (_linear(axes),), Var(name), loc=loc))
                 post.append(For(k, I32, Const(0, I32), Binary("<", Var(k), count), Const(1, I32), (
                     Assign(outer, Binary("*", Var(outer), Load(array, (Var(k),))), loc=loc),), loc=loc))
