@@ -250,7 +250,7 @@ class RealDomain:
 
     def constraints(self, symbols: dict, arrays: dict, types: dict) -> list:
         """Integer inputs hold values of their C type (they are written to the programs as such);
-        real-valued float inputs are finite values of their type, between the infinity stand-ins."""
+        float inputs lie between the infinity stand-ins."""
         out = []
         for name, terms in [*((k, [v]) for k, v in symbols.items()), *arrays.items()]:
             t = types[name]
@@ -258,8 +258,6 @@ class RealDomain:
                 lo, hi = int_range(t)
                 out += [z3.And(lo <= v, v <= hi) for v in terms]
             elif t.is_float:
-                top = self._real(float(np.finfo(DTYPES[t]).max))  # a larger real is no input of the programs
-                out += [z3.And(-top <= v, v <= top) for v in terms if isinstance(v, z3.ArithRef)]
                 out += [v < self.infinities[True] for v in terms if True in self.infinities]
                 out += [self.infinities[False] < v for v in terms if False in self.infinities]
         if len(self.infinities) == 2:
