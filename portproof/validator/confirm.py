@@ -57,27 +57,37 @@ def _port_inputs(pair: Pair, inputs: Inputs, fn: Function) -> ConcreteInputs:
     return ConcreteInputs(scalars, arrays)
 
 
-def execute_both(pair: Pair, sources: Sources, inputs: Inputs, timeout_s: float, *,
-                 threads: int = OMP_THREADS) -> tuple[RunResult, RunResult, str]:
+def execute_both(pair: Pair, sources: Sources, inputs: Inputs, timeout_s: float) -> tuple[RunResult, RunResult, str]:
     """Run both programs from source on `inputs` (an OpenMP port with the team size the inputs give, if its IR
-    models the team, else `threads` threads)."""
+    models the team, else OMP_THREADS threads)."""
     orig = _run_original(pair, sources, inputs, timeout_s)
     if is_openmp_port(sources.port):
-        port, how = _run_omp(pair, sources, inputs, timeout_s, threads=threads)
-        return orig, port, f"original compiled with gcc; {how}"
-    entry, how = _port_entry(pair, inputs)
-    port = run_port(sources.port, entry, _port_inputs(pair, inputs, pair.port_raw),
-                    include_dirs=sources.include_dirs, defines=sources.define_map,
-                    macro_values={m: inputs.sizes[m] for m in pair.macros}, timeout_s=timeout_s)
+        port, how = _run_omp(pair, sources, inputs, timeout_s)
+    else:
+        port, how = _run_cuda(pair, sources, inputs, timeout_s)
     return orig, port, f"original compiled with gcc; {how}"
+
+
+def _macro_values(pair: Pair, inputs: Inputs) -> dict[str, int]:
+    """The size macros' values to compile the programs with (the OpenMP team size is no macro of the source)."""
+    return {m: inputs.sizes[m] for m in pair.macros if m != THREADS}
 
 
 def _run_original(pair: Pair, sources: Sources, inputs: Inputs, timeout_s: float) -> RunResult:
     orig_in = ConcreteInputs({p.name: inputs.all_scalars()[p.name] for p in pair.orig_raw.params
                               if not isinstance(p, ArrayParam)}, _shaped(pair, inputs))
     return run_original(sources.original, pair.orig_raw, orig_in, include_dirs=sources.include_dirs,
-                        defines=sources.define_map,
-                        macro_values={m: inputs.sizes[m] for m in pair.macros if m != THREADS}, timeout_s=timeout_s)
+                        defines=sources.define_map, macro_values=_macro_values(pair, inputs), timeout_s=timeout_s)
+
+
+def _run_cuda(pair: Pair, sources: Sources, inputs: Inputs, timeout_s: float,
+              schedule: Optional[str] = None) -> tuple[RunResult, str]:
+    """The CUDA port run in the emulation (its blocks and threads in `schedule`'s order, if given); and how."""
+    entry, how = _port_entry(pair, inputs)
+    port = run_port(sources.port, entry, _port_inputs(pair, inputs, pair.port_raw),
+                    include_dirs=sources.include_dirs, defines=sources.define_map,
+                    macro_values=_macro_values(pair, inputs), timeout_s=timeout_s, schedule=schedule)
+    return port, how
 
 
 def _run_omp(pair: Pair, sources: Sources, inputs: Inputs, timeout_s: float, *, unoptimized: bool = False,
@@ -87,8 +97,8 @@ def _run_omp(pair: Pair, sources: Sources, inputs: Inputs, timeout_s: float, *, 
     threads = inputs.sizes.get(THREADS, threads)
     port = run_omp_port(sources.port, pair.port_raw, _port_inputs(pair, inputs, pair.port_raw),
                         include_dirs=sources.include_dirs, defines=sources.define_map,
-                        macro_values={m: inputs.sizes[m] for m in pair.macros if m != THREADS},
-                        timeout_s=timeout_s, threads=threads, unoptimized=unoptimized)
+                        macro_values=_macro_values(pair, inputs), timeout_s=timeout_s, threads=threads,
+                        unoptimized=unoptimized)
     return port, (f"OpenMP port compiled with gcc -fopenmp{' -O0' if unoptimized else ''}, run with {threads} "
                   f"thread{'s' * (threads != 1)}")
 
@@ -107,7 +117,7 @@ def race_check(pair: Pair, sources: Sources, inputs: Inputs, timeout_s: float) -
     entry, _ = _port_entry(pair, inputs)
     return run_port_races(sources.port, entry, _port_inputs(pair, inputs, pair.port_raw),
                           include_dirs=sources.include_dirs, defines=sources.define_map,
-                          macro_values={m: inputs.sizes[m] for m in pair.macros}, timeout_s=timeout_s)
+                          macro_values=_macro_values(pair, inputs), timeout_s=timeout_s)
 
 
 def omp_race_check(pair: Pair, sources: Sources, inputs: Inputs, timeout_s: float) -> RaceReport:
@@ -115,7 +125,7 @@ def omp_race_check(pair: Pair, sources: Sources, inputs: Inputs, timeout_s: floa
     or OMP_THREADS threads, libgomp's synchronisation made visible to it."""
     return run_omp_port_races(sources.port, pair.port_raw, _port_inputs(pair, inputs, pair.port_raw),
                               include_dirs=sources.include_dirs, defines=sources.define_map,
-                              macro_values={m: inputs.sizes[m] for m in pair.macros if m != THREADS},
+                              macro_values=_macro_values(pair, inputs),
                               timeout_s=timeout_s, threads=max(2, inputs.sizes.get(THREADS, OMP_THREADS)))
 
 
@@ -267,14 +277,11 @@ def confirm_orders(pair: Pair, sources: Sources, finding: OrderFinding, timeout_
     if is_openmp_port(sources.port):
         return _omp_teams(pair, sources, finding, seen, timeout_s, fp)
     orig = _run_original(pair, sources, inputs, timeout_s)
-    entry, how = _port_entry(pair, inputs)
-    runs = [run_port(sources.port, entry, _port_inputs(pair, inputs, pair.port_raw),
-                     include_dirs=sources.include_dirs, defines=sources.define_map,
-                     macro_values={m: inputs.sizes[m] for m in pair.macros}, timeout_s=timeout_s,
-                     schedule=s.spec) for s in (finding.first, finding.second)]
+    (first, how), (second, _) = (_run_cuda(pair, sources, inputs, timeout_s, schedule=s.spec)
+                                 for s in (finding.first, finding.second))
     how = f"original compiled with gcc; {how}, run twice: blocks and threads in {finding.first}, then in " \
           f"{finding.second}"
-    return _compare_runs(pair, inputs, how, orig, (str(finding.first), runs[0]), (str(finding.second), runs[1]),
+    return _compare_runs(pair, inputs, how, orig, (str(finding.first), first), (str(finding.second), second),
                          finding.atomics, seen, fp)
 
 

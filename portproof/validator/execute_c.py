@@ -48,16 +48,24 @@ def run_omp_port(source_path: PathLike, function: Function, inputs: ConcreteInpu
     `inputs` with `threads` threads (a `num_threads` clause in the port still wins). `unoptimized` builds with
     -O0, where every shared variable lives in memory: a race on a shared loop counter or temporary shows there,
     while -O1 may keep each thread's copy in a register."""
+    base = [f for f in C_FLAGS if not f.startswith("-O")] + ["-O0"] if unoptimized else list(C_FLAGS)
+    binary = _omp_binary(source_path, function, include_dirs, defines, macro_values, threads, base)
+    return _run(binary, function, inputs, None, timeout_s, memory_mb)
+
+
+def _omp_binary(source_path: PathLike, function: Function, include_dirs: Sequence[PathLike],
+                defines: Mapping[str, Optional[str]], macro_values: Mapping[str, int], threads: int,
+                flags: Sequence[str], prelude: str = "", libs: Sequence[str] = ()) -> Path:
+    """The port's harness for `function` (after `prelude`), its team set to `threads`, built with gcc -fopenmp."""
     name = str(source_path)
     text = replace_macros(_read_source(source_path), macro_values, filename=name)
-    harness = c_harness(text, function, filename=name, defines=defines) + _THREADS.format(threads=int(threads))
-    base = [f for f in C_FLAGS if not f.startswith("-O")] + ["-O0"] if unoptimized else list(C_FLAGS)
-    flags = [*base, *OMP_FLAGS, *_include_flags(source_path, include_dirs), "-lm"]
+    harness = prelude + c_harness(text, function, filename=name, defines=defines) + \
+        _THREADS.format(threads=int(threads))
     try:
-        binary = _CACHE.binary("gcc", harness, flags)
+        return _CACHE.binary("gcc", harness, [*flags, *OMP_FLAGS, *_include_flags(source_path, include_dirs), "-lm",
+                                              *libs])
     except CompileError as e:
         raise _port_error(e) from None
-    return _run(binary, function, inputs, None, timeout_s, memory_mb)
 
 
 def compile_check_omp_port(source_path: PathLike, *, include_dirs: Sequence[PathLike] = (),
@@ -89,14 +97,8 @@ def run_omp_port_races(source_path: PathLike, function: Function, inputs: Concre
     report is a race of the program, whatever the timing; a port using OpenMP synchronisation the shim does
     not model gets `fault` instead of a verdict."""
     name = str(source_path)
-    text = replace_macros(_read_source(source_path), macro_values, filename=name)
-    harness = (f'#include "{OMP_TSAN_SHIM}"\n' + c_harness(text, function, filename=name, defines=defines)
-               + _THREADS.format(threads=int(threads)))
-    flags = [*C_FLAGS, *OMP_FLAGS, *TSAN_FLAGS, *_include_flags(source_path, include_dirs), "-lm", "-ldl"]
-    try:
-        binary = _CACHE.binary("gcc", harness, flags)
-    except CompileError as e:
-        raise _port_error(e) from None
+    binary = _omp_binary(source_path, function, include_dirs, defines, macro_values, threads,
+                         [*C_FLAGS, *TSAN_FLAGS], prelude=f'#include "{OMP_TSAN_SHIM}"\n', libs=["-ldl"])
     unmodelled = sorted({c for c in _openmp_calls(binary) if not _MODELLED_OPENMP.fullmatch(c)})
     if unmodelled:
         return RaceReport(fault=f"OpenMP calls ThreadSanitizer cannot follow: {', '.join(unmodelled)}")
