@@ -86,6 +86,16 @@ def threads_launched(fn: Function, env: Mapping[str, int]) -> int:
     return max(counts)
 
 
+def widest_block(fn: Function, env: Mapping[str, int]) -> int:
+    """The largest block dimension of any launch of `fn` at these sizes (0 if unknown)."""
+    widths = [0]
+    for launch, local in launches(fn, env):
+        dims = _dims(launch, local)
+        if dims is not None:
+            widths.extend(dims[1])
+    return max(widths)
+
+
 def clamp_grids(fn: Function, blocks: int) -> Function:
     """Every launch with at most `blocks` blocks per grid dimension (blocks keep their size).
     Only for finding candidate counterexamples fast: a candidate is confirmed with the real launch."""

@@ -12,9 +12,9 @@ from portproof.ir.concrete import DTYPES, arrays_to_numpy, run_concrete
 from portproof.ir.evaluate import UNDEF
 from portproof.ir.faults import ExecutionFault, Race
 from portproof.ir.mapper import walk
-from portproof.ir.nodes import ArrayParam, Copy, ParallelFor, Store
+from portproof.ir.nodes import ArrayParam, Copy, Store
 from portproof.validator.binding import Pair
-from portproof.validator.launch import evaluate_int, threads_launched
+from portproof.validator.launch import threads_launched, widest_block
 from portproof.validator.inputs import Inputs, Sizes, largest_sizes, make_inputs, size_names, size_tuples
 
 
@@ -175,23 +175,11 @@ def block_edge_sizes(pair: Pair, bound: int) -> Optional[Sizes]:
     block's edge (halo loads, tile bounds, dynamic shared memory sizes) runs, which sizes up to a
     small bound never reach. None when the blocks are no wider than the bound."""
     env = largest_sizes(pair.orig_fn, pair.macros, bound).as_dict()
-    widths = []
-    for n in walk(pair.proof_fn.body):
-        if isinstance(n, ParallelFor) and n.kind == "cuda":
-            for a in n.axes:
-                if a.var.startswith("threadIdx."):
-                    try:
-                        widths.append(evaluate_int(a.extent, env))
-                    except (Unsupported, ZeroDivisionError):
-                        pass
-    widest = max(widths, default=0)
+    widest = widest_block(pair.port_fn, env)
     if widest <= bound:
         return None
-    try:
-        threads = threads_launched(pair.port_fn, env)
-        grows = {name for name in env if threads_launched(pair.port_fn, {**env, name: widest + 2}) != threads}
-    except (Unsupported, ZeroDivisionError):
-        return None
+    threads = threads_launched(pair.port_fn, env)
+    grows = {name for name in env if threads_launched(pair.port_fn, {**env, name: widest + 2}) != threads}
     if not grows:
         return None
     return Sizes(tuple((name, widest + 2 if name in grows else value) for name, value in env.items()))
